@@ -1,0 +1,19 @@
+"""Test settings: the real settings plus fast hashing and the local services' embedded defaults,
+so `pytest` needs no environment variables on a machine with PostgreSQL and Redis running."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+from .settings import *  # noqa: E402,F403
+from .settings import BASE_DIR, env  # noqa: E402
+
+# Unit tests run tasks in-process; the real-stack tests switch this off and start a worker.
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+FEED_CACHE_SECONDS = 0
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DEBUG = env.bool("DEBUG", default=False)

@@ -1,0 +1,159 @@
+"""Memes, their captions, likes and comments. Business logic lives in services.py/selectors.py."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from ml.emotions import EMOTIONS
+
+EMOTION_CHOICES = [(e, e.capitalize()) for e in EMOTIONS]
+TEXT_MAX_LENGTH = 200
+
+
+def new_public_id() -> str:
+    # 11 url-safe characters (64 bits): unguessable, short enough for a share link.
+    return secrets.token_urlsafe(8)
+
+
+def _upload_path(kind: str, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    # Random names: nobody can list or guess another person's files.
+    return f"{kind}/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+
+
+def photo_upload_to(instance: "Meme", filename: str) -> str:
+    return _upload_path("photos", filename)
+
+
+def image_upload_to(instance: "Meme", filename: str) -> str:
+    return _upload_path("memes", filename)
+
+
+def thumbnail_upload_to(instance: "Meme", filename: str) -> str:
+    return _upload_path("thumbs", filename)
+
+
+class Meme(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memes")
+    # Plain ints, set by services (an ImageField width_field would re-open the file on every load).
+    photo = models.ImageField(upload_to=photo_upload_to)
+    photo_width = models.PositiveIntegerField(default=0)
+    photo_height = models.PositiveIntegerField(default=0)
+    image = models.ImageField(upload_to=image_upload_to, blank=True)
+    thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    stage = models.CharField(max_length=60, blank=True, help_text="What the job is doing right now.")
+    failure_reason = models.TextField(blank=True, help_text="Shown to the owner when the job failed.")
+
+    # faces: ml.analyze(...).to_dict()["faces"], largest first; [] when no face was found.
+    faces = models.JSONField(default=list, blank=True)
+    emotion = models.CharField(max_length=16, choices=EMOTION_CHOICES, blank=True)
+    emotion_override = models.CharField(max_length=16, choices=EMOTION_CHOICES, blank=True)
+    topic = models.CharField(max_length=60, blank=True)
+    caption = models.ForeignKey(
+        "Caption", null=True, blank=True, on_delete=models.SET_NULL, related_name="memes"
+    )
+    top_text = models.CharField(max_length=TEXT_MAX_LENGTH, blank=True)
+    bottom_text = models.CharField(max_length=TEXT_MAX_LENGTH, blank=True)
+    font_size = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MinValueValidator(50), MaxValueValidator(150)],
+        help_text="Largest text size in percent of the default; text always shrinks to fit.",
+    )
+    text_color = models.CharField(
+        max_length=7,
+        default="#ffffff",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #ffffff.")],
+    )
+
+    is_public = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator from every public list.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["is_public", "is_hidden", "status", "-created_at"], name="meme_feed_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Meme {self.public_id} ({self.status})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
+
+    @property
+    def no_face(self) -> bool:
+        return self.is_ready and not self.faces
+
+
+class Caption(models.Model):
+    class Source(models.TextChoices):
+        SEED = "seed", "Seed"
+        IMPORTED = "imported", "Imported"
+        SUGGESTED = "suggested", "Suggested"
+        GENERATED = "generated", "Generated"
+
+    text = models.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        help_text='"TOP | BOTTOM"; {topic} is replaced by the meme\'s topic.',
+    )
+    emotion = models.CharField(max_length=16, choices=EMOTION_CHOICES, db_index=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.SEED, db_index=True)
+    approved = models.BooleanField(default=False, db_index=True)
+    times_used = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["emotion", "text"]
+        constraints = [models.UniqueConstraint(fields=["emotion", "text"], name="caption_unique_per_emotion")]
+
+    def __str__(self) -> str:
+        return f"[{self.emotion}] {self.text}"
+
+    @property
+    def has_topic(self) -> bool:
+        return "{topic}" in self.text
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    meme = models.ForeignKey(Meme, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "meme"], name="like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.meme_id}"
+
+
+class Comment(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    meme = models.ForeignKey(Meme, on_delete=models.CASCADE, related_name="comments")
+    text = models.TextField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.text[:40]}"

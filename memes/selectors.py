@@ -1,0 +1,170 @@
+"""Everything that reads: feeds, galleries, a meme's page data, caption suggestions and counts."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any, Literal
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from ml.emotions import EMOTIONS
+
+from .captions import TOPIC_PLACEHOLDER
+from .models import Caption, Comment, Like, Meme
+
+FeedOrder = Literal["new", "top"]
+TOP_WINDOW = timedelta(days=7)
+
+
+def _count(model: type, **filters: Any) -> Coalesce:
+    # A correlated COUNT subquery per row: cheaper than JOIN + GROUP BY over likes and comments.
+    sub = (
+        model.objects.filter(meme=OuterRef("pk"), **filters)
+        .order_by()
+        .values("meme")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def with_counts(memes: QuerySet[Meme], *, user: Any) -> QuerySet[Meme]:
+    """like_count, comment_count and liked (by this user) on each meme."""
+    memes = memes.select_related("owner").annotate(like_count=_count(Like), comment_count=_count(Comment))
+    if user is not None and user.is_authenticated:
+        return memes.annotate(liked=Exists(Like.objects.filter(meme=OuterRef("pk"), user=user)))
+    return memes.annotate(liked=Value(False))
+
+
+def public_memes() -> QuerySet[Meme]:
+    return Meme.objects.filter(is_public=True, is_hidden=False, status=Meme.Status.READY)
+
+
+def meme_feed(*, user: Any, order: FeedOrder = "new") -> QuerySet[Meme]:
+    """The public feed. "top" ranks by likes received in the last seven days."""
+    memes = with_counts(public_memes(), user=user)
+    if order == "top":
+        since = timezone.now() - TOP_WINDOW
+        return memes.annotate(recent_likes=_count(Like, created_at__gte=since)).order_by(
+            "-recent_likes", "-created_at"
+        )
+    return memes.order_by("-created_at")
+
+
+def meme_gallery(*, owner: Any, viewer: Any) -> QuerySet[Meme]:
+    """A person's memes: all of them for themselves, the public ones for everyone else."""
+    memes = Meme.objects.filter(owner=owner)
+    if not (viewer.is_authenticated and viewer.pk == owner.pk):
+        memes = memes.filter(is_public=True, is_hidden=False, status=Meme.Status.READY)
+    return with_counts(memes, user=viewer).order_by("-created_at")
+
+
+def meme_visible_to(*, user: Any, meme: Meme) -> bool:
+    if user.is_authenticated and (meme.owner_id == user.pk or user.is_staff):
+        return True
+    return meme.is_public and not meme.is_hidden and meme.status == Meme.Status.READY
+
+
+def meme_get(*, public_id: str, user: Any) -> Meme:
+    """A meme this user may see, or 404: a private meme looks like a missing one to strangers."""
+    meme = with_counts(Meme.objects.filter(public_id=public_id), user=user).select_related("caption").first()
+    if meme is None or not meme_visible_to(user=user, meme=meme):
+        raise Http404("No such meme.")
+    return meme
+
+
+def meme_status(*, meme: Meme) -> dict[str, Any]:
+    """What the progress page polls for (JSON-able)."""
+    return {
+        "id": meme.public_id,
+        "status": meme.status,
+        "stage": meme.stage,
+        "failure_reason": meme.failure_reason,
+        "ready": meme.status == Meme.Status.READY,
+        "finished": meme.is_finished,
+        "image_url": meme.image.url if meme.image else None,
+        "thumbnail_url": meme.thumbnail.url if meme.thumbnail else None,
+        "emotion": meme.emotion,
+        "no_face": meme.no_face,
+    }
+
+
+def meme_face_report(*, meme: Meme) -> list[dict[str, Any]]:
+    """Each face for display: its box in percent of the photo and its seven probabilities."""
+    width, height = meme.photo_width or 1, meme.photo_height or 1
+    report = []
+    for index, face in enumerate(meme.faces or [], start=1):
+        x, y, w, h = (float(v) for v in face.get("box", (0, 0, 0, 0)))
+        probabilities = face.get("probabilities", {})
+        report.append(
+            {
+                "index": index,
+                "emotion": face.get("emotion", ""),
+                "box_percent": {
+                    "left": max(0.0, 100 * x / width),
+                    "top": max(0.0, 100 * y / height),
+                    "width": min(100.0, 100 * w / width),
+                    "height": min(100.0, 100 * h / height),
+                },
+                "bars": [
+                    {"emotion": e, "percent": round(100 * float(probabilities.get(e, 0.0)), 1)}
+                    for e in EMOTIONS
+                ],
+            }
+        )
+    return report
+
+
+def meme_comments(*, meme: Meme) -> QuerySet[Comment]:
+    return Comment.objects.filter(meme=meme).select_related("user").order_by("created_at")
+
+
+def caption_suggestions(
+    *, emotion: str, topic: str = "", limit: int = 6, rng: random.Random | None = None
+) -> list[Caption]:
+    """Approved captions for an emotion, best first. With a topic, captions written for a topic
+    ({topic}) or mentioning it come first; without one, {topic} captions are left out. Within a
+    group the order is random, leaning towards captions people liked."""
+    rng = rng or random.Random()
+    captions = list(Caption.objects.filter(emotion=emotion, approved=True))
+    topic_words = {w for w in topic.lower().split() if len(w) > 2}
+
+    def group(c: Caption) -> int:
+        if topic and (c.has_topic or any(w in c.text.lower() for w in topic_words)):
+            return 0
+        return 1
+
+    if not topic:
+        captions = [c for c in captions if TOPIC_PLACEHOLDER not in c.text]
+    keyed = [(group(c), -rng.random() * (1 + c.likes), c) for c in captions]
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [c for _, _, c in keyed[:limit]]
+
+
+def caption_counts_by_emotion() -> list[dict[str, Any]]:
+    """Per emotion: total, approved and pending captions, for the curators' balance summary."""
+    rows = {
+        r["emotion"]: r
+        for r in Caption.objects.values("emotion").annotate(
+            total=Count("pk"), approved=Count("pk", filter=Q(approved=True))
+        )
+    }
+    summary = []
+    for emotion in EMOTIONS:
+        row = rows.get(emotion, {"total": 0, "approved": 0})
+        summary.append(
+            {
+                "emotion": emotion,
+                "total": row["total"],
+                "approved": row["approved"],
+                "pending": row["total"] - row["approved"],
+            }
+        )
+    most = max((r["approved"] for r in summary), default=0) or 1
+    for r in summary:
+        r["percent_of_max"] = round(100 * r["approved"] / most)
+    return summary

@@ -1,0 +1,251 @@
+"""HTML views: parse the request, call a service or selector, render. No business logic here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .forms import CommentForm, EditForm, UploadForm
+from .models import Comment, Meme
+
+FEED_PAGE_SIZE = 24
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@require_GET
+def feed(request: HttpRequest) -> HttpResponse:
+    order = "top" if request.GET.get("order") == "top" else "new"
+    page_number = request.GET.get("page", "1")
+    anonymous = not request.user.is_authenticated
+    key = f"feed:{order}:{page_number}"
+    # Anonymous visitors all see the same page: keep it for a few seconds.
+    if anonymous and settings.FEED_CACHE_SECONDS and (cached := cache.get(key)) is not None:
+        return HttpResponse(cached)
+    page = Paginator(selectors.meme_feed(user=request.user, order=order), FEED_PAGE_SIZE).get_page(
+        page_number
+    )
+    response = render(request, "memes/feed.html", {"page": page, "order": order})
+    if anonymous and settings.FEED_CACHE_SECONDS:
+        cache.set(key, response.content, settings.FEED_CACHE_SECONDS)
+    return response
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meme = services.meme_create(
+                owner=request.user,
+                photo=form.cleaned_data["photo"],
+                topic=form.cleaned_data["topic"],
+                emotion_override=form.cleaned_data["emotion"],
+            )
+        except ValidationError as error:
+            form.add_error("photo" if error.code not in ("topic", "emotion") else None, error)
+        else:
+            return redirect("memes:detail", public_id=meme.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "memes/upload.html", {"form": form}, status=status)
+
+
+def gallery(request: HttpRequest, username: str) -> HttpResponse:
+    owner = get_object_or_404(get_user_model(), username=username, is_active=True)
+    page = Paginator(selectors.meme_gallery(owner=owner, viewer=request.user), FEED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "memes/gallery.html",
+        {
+            "owner": owner,
+            "page": page,
+            "is_me": request.user.is_authenticated and request.user.pk == owner.pk,
+        },
+    )
+
+
+def meme_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    meme = services.meme_expire_stale(meme=meme)
+    is_owner = request.user.is_authenticated and meme.owner_id == request.user.pk
+    context: dict[str, Any] = {
+        "meme": meme,
+        "is_owner": is_owner,
+        "faces": selectors.meme_face_report(meme=meme) if meme.is_ready else [],
+        "comments": selectors.meme_comments(meme=meme),
+        "comment_form": CommentForm(),
+        "share_url": request.build_absolute_uri(meme_url(meme)),
+        "og_image": request.build_absolute_uri(reverse("memes:image", args=[meme.public_id])),
+    }
+    if is_owner and meme.is_ready:
+        context["edit_form"] = EditForm(
+            initial={
+                "top_text": meme.top_text,
+                "bottom_text": meme.bottom_text,
+                "font_size": meme.font_size,
+                "text_color": meme.text_color,
+            }
+        )
+        context["suggestions"] = selectors.caption_suggestions(
+            emotion=meme.emotion, topic=meme.topic, limit=6
+        )
+    return render(request, "memes/detail.html", context)
+
+
+def meme_url(meme: Meme) -> str:
+    return reverse("memes:detail", args=[meme.public_id])
+
+
+@require_GET
+def meme_status(request: HttpRequest, public_id: str) -> JsonResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    meme = services.meme_expire_stale(meme=meme)
+    return JsonResponse(selectors.meme_status(meme=meme), headers={"Cache-Control": "no-store"})
+
+
+@require_GET
+def meme_image(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A stable address for the rendered image (share cards), redirecting to wherever storage
+    serves it now: signed S3 links expire, this one does not."""
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    if not meme.image:
+        return HttpResponse("This meme is not ready yet.", status=404)
+    return HttpResponseRedirect(meme.image.url)
+
+
+@require_GET
+def meme_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    if not meme.image:
+        return HttpResponse("This meme is not ready yet.", status=404)
+    return FileResponse(
+        meme.image.open("rb"),
+        as_attachment=True,
+        filename=f"deepmeme-{meme.public_id}.jpg",
+        content_type="image/jpeg",
+    )
+
+
+def _owner_action(request: HttpRequest, public_id: str, action: Any, success: str) -> HttpResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    try:
+        action(meme)
+    except ValidationError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": _error_text(error)}, status=400)
+        messages.error(request, _error_text(error))
+    else:
+        if _wants_json(request):
+            return JsonResponse(selectors.meme_status(meme=meme))
+        messages.success(request, success)
+    return redirect("memes:detail", public_id=meme.public_id)
+
+
+@login_required
+@require_POST
+def meme_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    data = request.POST
+    return _owner_action(
+        request,
+        public_id,
+        lambda meme: services.meme_update(
+            meme=meme,
+            user=request.user,
+            top_text=data.get("top_text"),
+            bottom_text=data.get("bottom_text"),
+            font_size=data.get("font_size"),
+            text_color=data.get("text_color"),
+        ),
+        "Meme updated.",
+    )
+
+
+@login_required
+@require_POST
+def meme_caption(request: HttpRequest, public_id: str) -> HttpResponse:
+    def choose(meme: Meme) -> None:
+        try:
+            caption_id = int(request.POST.get("caption_id", ""))
+        except ValueError as exc:
+            raise ValidationError("Pick a caption from the list.") from exc
+        services.meme_choose_caption(meme=meme, user=request.user, caption_id=caption_id)
+
+    return _owner_action(request, public_id, choose, "Caption changed.")
+
+
+@login_required
+@require_POST
+def meme_publish(request: HttpRequest, public_id: str) -> HttpResponse:
+    public = request.POST.get("public") == "1"
+    return _owner_action(
+        request,
+        public_id,
+        lambda meme: services.meme_set_public(meme=meme, user=request.user, is_public=public),
+        "Published to the feed." if public else "Made private.",
+    )
+
+
+@login_required
+@require_POST
+def meme_retry(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _owner_action(
+        request, public_id, lambda meme: services.meme_retry(meme=meme, user=request.user), "Trying again."
+    )
+
+
+@login_required
+@require_POST
+def meme_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    services.meme_delete(meme=meme, user=request.user)
+    messages.success(request, "Meme deleted.")
+    return redirect("memes:gallery", username=request.user.get_username())
+
+
+@login_required
+@require_POST
+def meme_like(request: HttpRequest, public_id: str) -> HttpResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    liked = services.meme_like_toggle(meme=meme, user=request.user)
+    if _wants_json(request):
+        return JsonResponse({"liked": liked, "like_count": meme.likes.count()})
+    return redirect("memes:detail", public_id=meme.public_id)
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    try:
+        services.comment_create(meme=meme, user=request.user, text=request.POST.get("text", ""))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(f"{meme_url(meme)}#comments")
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("meme"), pk=comment_id)
+    services.comment_delete(comment=comment, user=request.user)
+    return redirect(f"{meme_url(comment.meme)}#comments")

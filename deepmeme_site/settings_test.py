@@ -17,3 +17,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 FEED_CACHE_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DEBUG = env.bool("DEBUG", default=False)
+# collectstatic never runs in tests; WhiteNoise serves from the finders instead.
+STATIC_ROOT = None

@@ -60,6 +60,12 @@ class DetectedFace:
 
 def load_image(image: ImageInput) -> Image.Image:
     """Open `image` (PIL image, encoded bytes, path or binary file), apply EXIF orientation, return RGB."""
+    img = _open_upright(image)
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+def _open_upright(image: ImageInput) -> Image.Image:
+    """`image` decoded and turned upright by its EXIF orientation, in whatever mode it has."""
     try:
         if isinstance(image, Image.Image):
             img = image
@@ -72,8 +78,9 @@ def load_image(image: ImageInput) -> Image.Image:
         img.load()  # decode now so truncated or corrupt data fails here, not later
         if img.getexif().get(ExifTags.Base.Orientation, 1) != 1:
             img = ImageOps.exif_transpose(img)  # returns an upright copy without the tag
-        return img if img.mode == "RGB" else img.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:  # Pillow raises SyntaxError on bad data
+        return img
+    # Pillow raises SyntaxError on some malformed files; DecompressionBombError on absurd pixel counts.
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
         raise ImageLoadError(f"cannot read image: {e}") from e
 
 
@@ -173,8 +180,11 @@ def face_frame(face: DetectedFace) -> tuple[tuple[float, float], float, float]:
 
 
 def align_face(image: ImageInput, face: DetectedFace, size: int = 48) -> np.ndarray:
-    """Rotate so the eyes are level, crop FER-style around the face, return grayscale uint8 [size, size]."""
-    img = load_image(image)
+    """Rotate so the eyes are level, crop FER-style around the face, return grayscale uint8 [size, size].
+
+    Passing an "L" image (e.g. `load_image(x).convert("L")`, once per photo) saves a conversion per face.
+    """
+    img = _open_upright(image)
     gray = img if img.mode == "L" else img.convert("L")
     (cx, cy), side, angle = face_frame(face)
     cos, sin = math.cos(angle), math.sin(angle)

@@ -33,3 +33,19 @@ def iou(box: tuple[float, float, float, float], region: tuple[float, float, floa
 def random_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, (n, 48, 48), dtype=np.uint8), rng.integers(0, 7, n).astype(np.int64)
+
+
+def tiny_ensemble(seed: int = 0):
+    """A real ml.ensemble.Ensemble of two small untrained models: fast, deterministic, not accurate."""
+    import torch
+    from torch import nn
+
+    from ml.ensemble import Ensemble
+
+    torch.manual_seed(seed)
+    members = {
+        name: nn.Sequential(nn.AvgPool2d(4), nn.Flatten(), nn.Linear(12 * 12, 7)).eval()
+        for name in ("a", "b")
+    }
+    weights = np.random.default_rng(seed).uniform(0.2, 1.0, (2, 7))
+    return Ensemble(members, weights / weights.sum(0, keepdims=True))

@@ -41,3 +41,64 @@ def user_client(client, user):
 
 def media_files(root: Path) -> list[Path]:
     return sorted(p for p in Path(root).rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(tmp_path_factory, django_db_setup, django_db_blocker):
+    """A real `celery worker` subprocess on Redis, using the test PostgreSQL database and a shared
+    media folder. Yields (media_root, queue). Started once per session, only when asked for."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.conf import settings as django_settings
+
+    db = django_settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        pytest.fail("the real-stack tests need PostgreSQL (DATABASE_URL)")
+    media_root = tmp_path_factory.mktemp("worker-media")
+    queue = f"deepmeme-test-{uuid.uuid4().hex[:8]}"
+    log_path = media_root.parent / f"{queue}.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "deepmeme_site.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "MEDIA_ROOT": str(media_root),
+        "CONN_MAX_AGE": "0",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "deepmeme_site", "worker", "--pool=solo"]
+    command += ["--loglevel=INFO", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"]
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the worker
+    worker = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=django_settings.BASE_DIR
+    )
+    deadline = time.monotonic() + 120
+    while "ready." not in log_path.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(f"celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    from deepmeme_site.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    yield media_root, queue, log_path
+    app.conf.task_always_eager, app.conf.task_default_queue = previous
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+
+
+@pytest.fixture
+def real_worker(celery_worker_process, settings):
+    """Point this test's media at the worker's folder and dispatch to it for real."""
+    media_root, queue, log_path = celery_worker_process
+    settings.MEDIA_ROOT = media_root
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    return celery_worker_process

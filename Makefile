@@ -1,0 +1,59 @@
+# DeepMeme: `make run` (try it) and `make test` (everything CI checks). See README.md.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test bench lint format deps dev-deps chromium services
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+deps: $(BIN)/python
+	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps -r requirements-nodeps.txt
+
+dev-deps: $(BIN)/python
+	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps -r requirements-nodeps.txt
+
+# Fresh machine -> server at http://127.0.0.1:8000 with SQLite and in-process jobs (no broker).
+run: deps
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py loadcaptions
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo_user
+	@echo "DeepMeme on http://$(HOST):$(PORT)/  (log in as demo / demo-meme-2024)"
+	env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Debian's chromium for the Playwright tests (never `playwright install`: nothing is downloaded).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# PostgreSQL and Redis on loopback, started only if they are down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 \
+		--port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+		pg_isready -h 127.0.0.1 -p 5432
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done; \
+		redis-cli -h 127.0.0.1 ping
+
+lint: $(BIN)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/python
+	$(BIN)/ruff format .
+
+# Everything under tests/ (ours, tests/ml, tests/api) against real PostgreSQL, Redis, a celery
+# worker, moto's S3 server and chromium. pytest's "no tests" (exit 5) fails the target too.
+test: dev-deps chromium services
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests
+
+# Every bench/bench_*.py; each rewrites its own section of BENCHMARKS.md.
+bench: dev-deps services
+	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done

@@ -100,6 +100,7 @@ def build_storages(
     endpoint_url: str = "",
     region: str = "",
     custom_domain: str = "",
+    url_protocol: str = "https:",
     querystring_auth: bool = True,
 ) -> dict[str, Any]:
     """The STORAGES setting: local media by default, S3 (or an S3-compatible server) when a bucket
@@ -119,6 +120,7 @@ def build_storages(
         options["region_name"] = region
     if custom_domain:
         options["custom_domain"] = custom_domain
+        options["url_protocol"] = url_protocol
     return {
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
         "staticfiles": static,
@@ -130,6 +132,7 @@ STORAGES = build_storages(
     endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
     region=env.str("AWS_S3_REGION_NAME", default=""),
     custom_domain=env.str("AWS_S3_CUSTOM_DOMAIN", default=""),
+    url_protocol=env.str("AWS_S3_URL_PROTOCOL", default="https:"),
     querystring_auth=env.bool("AWS_QUERYSTRING_AUTH", default=True),
 )
 # Local media is served by the app itself (see urls.py); with S3 the bucket serves it.

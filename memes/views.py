@@ -43,7 +43,8 @@ def feed(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.meme_feed(user=request.user, order=order), FEED_PAGE_SIZE).get_page(
         page_number
     )
-    response = render(request, "memes/feed.html", {"page": page, "order": order})
+    context = {"page": page, "order": order, "cache_seconds": settings.FEED_CACHE_SECONDS}
+    response = render(request, "memes/feed.html", context)
     if anonymous and settings.FEED_CACHE_SECONDS:
         cache.set(key, response.content, settings.FEED_CACHE_SECONDS)
     return response

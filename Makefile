@@ -56,4 +56,5 @@ test: dev-deps chromium services
 
 # Every bench/bench_*.py; each rewrites its own section of BENCHMARKS.md.
 bench: dev-deps services
+	@command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done

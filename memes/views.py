@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .captions import caption_texts
 from .forms import CommentForm, EditForm, UploadForm
 from .models import Comment, Meme
 
@@ -107,9 +108,10 @@ def meme_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 "text_color": meme.text_color,
             }
         )
-        context["suggestions"] = selectors.caption_suggestions(
-            emotion=meme.emotion, topic=meme.topic, limit=6
-        )
+        context["suggestions"] = [
+            {"pk": c.pk, "text": " / ".join(t for t in caption_texts(c.text, meme.topic) if t)}
+            for c in selectors.caption_suggestions(emotion=meme.emotion, topic=meme.topic, limit=6)
+        ]
     return render(request, "memes/detail.html", context)
 
 

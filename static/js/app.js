@@ -83,7 +83,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", async () => {
-      try { await navigator.clipboard.writeText(button.dataset.copy); button.textContent = "✓ Link copied"; }
+      try { await navigator.clipboard.writeText(button.dataset.copy); button.textContent = "Link copied"; }
       catch (err) { window.prompt("Copy this link:", button.dataset.copy); }
     });
   });

@@ -6,6 +6,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 
 from memes import services
@@ -25,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object describing the meme.")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(
+                "The database is not set up: run `python manage.py migrate` (or `make run`) first."
+            )
         photo_path: Path = options["photo"]
         if not photo_path.is_file():
             raise CommandError(f"No such file: {photo_path}")

@@ -1,9 +1,13 @@
 """Celery tasks: thin wrappers over memes.services."""
 
 import logging
+import threading
+from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import DatabaseError
+from PIL import Image
 
 from . import services
 
@@ -33,3 +37,26 @@ def process_meme(self, meme_id: int) -> str:  # type: ignore[no-untyped-def]
         services.meme_mark_failed(meme_id=meme_id, reason=GENERIC_FAILURE)
         return "failed"
     return "gone" if meme is None else meme.status
+
+
+@worker_ready.connect
+def warm_up_models(sender: Any = None, **kwargs: Any) -> None:
+    """Load the expression models as the worker starts, so the first person's meme isn't the slow
+    one. Only for pools that run tasks in this process (solo, threads): prefork children load
+    lazily on their first job."""
+    pool_cls = getattr(getattr(sender, "controller", None), "pool_cls", None)
+    pool_name = f"{getattr(pool_cls, '__module__', '')}.{getattr(pool_cls, '__name__', pool_cls)}".lower()
+    if "solo" not in pool_name and "thread" not in pool_name:
+        return
+
+    def load() -> None:
+        try:
+            services.default_analyzer(Image.new("RGB", (96, 96), (128, 128, 128)))  # face detector
+            from ml.ensemble import get_ensemble  # the classifiers load only once a face is seen
+
+            get_ensemble()
+            logger.info("expression models loaded")
+        except Exception:  # the first real job will report the problem on its meme
+            logger.warning("could not warm up the expression models", exc_info=True)
+
+    threading.Thread(target=load, name="warm-up-models", daemon=True).start()

@@ -127,14 +127,15 @@ def build_ensemble(member_files: list[str], val_path: str, out: str) -> dict:
     members, entries = {}, []
     for path in member_files:
         model, meta = load_member(path)
-        name = meta["arch"]
+        name = Path(path).stem  # members may share an architecture (e.g. two seeds)
+        if name in members:
+            raise ValueError(f"two members are named {name!r}: give their files distinct names")
         members[name] = model
         target = out_dir / f"{name}.pt"
         if Path(path).resolve() != target.resolve():
             shutil.copyfile(path, target)
-        entries.append(
-            {"name": name, "file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest()}
-        )
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        entries.append({"name": name, "arch": meta["arch"], "file": target.name, "sha256": digest})
     # Weights start uniform only so Ensemble can run the members; they are refitted just below.
     probe = Ensemble(members, np.full((len(members), NUM_CLASSES), 1.0 / len(members)))
     prediction = probe.predict(val.images)

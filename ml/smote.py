@@ -4,7 +4,8 @@ penultimate-layer embeddings of a trained member, when (re)fitting its linear cl
     python -m ml.smote --member runs/resnet18_fer/model.pt --train TRAIN.npz --val VAL.npz --out DIR
 
 Fits the head twice on the same embeddings, without and with SMOTE, reports per-class recall of
-both (and of the original head) on val, and writes the member with the better head to DIR/<arch>.pt.
+both (and of the original head) on val, and writes the member with the better head to DIR under
+the same file name.
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ def compare_heads(member_path: str, train_path: str, val_path: str, out: str, *,
     meta.pop("arch")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_member(out_dir / f"{report['arch']}.pt", arch=report["arch"], model=model.cpu(), meta=meta)
-    (out_dir / f"{report['arch']}_smote.json").write_text(json.dumps(report, indent=2))
+    name = Path(member_path).stem
+    save_member(out_dir / f"{name}.pt", arch=report["arch"], model=model.cpu(), meta=meta)
+    (out_dir / f"{name}_smote.json").write_text(json.dumps(report, indent=2))
     return report
 
 

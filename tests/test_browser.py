@@ -75,7 +75,7 @@ def test_sign_up_upload_edit_publish_like(browser, live_server, real_worker, tmp
     meme_url = page.url
     if shot := os.environ.get("DEEPMEME_SCREENSHOT"):
         page.evaluate("document.querySelectorAll('.messages').forEach(e => e.remove())")
-        page.screenshot(path=shot, full_page=False)
+        page.screenshot(path=shot, full_page=True, type="jpeg", quality=85)
 
     page.goto(f"{live_server.url}/")
     card = page.locator(f".card a[href='{meme_url.replace(live_server.url, '')}']").first

@@ -27,7 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "storages",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "memes",
 ]
@@ -168,15 +170,60 @@ FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=5)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DeepMeme <noreply@deepmeme.local>")
 
-# --- REST API (built on memes.services/selectors by the API work) ------------------------------
+# --- REST API (/api/v1/, deepmeme_site/api) -----------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`. Session auth keeps
+    # the browsable API and Swagger UI working for a signed-in browser. No Basic auth: it would let
+    # password guessing bypass the login throttle.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "deepmeme_site.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    # Per-IP throttles trust X-Forwarded-For only from this many proxies in front of us (0: none),
+    # so a client cannot dodge its limit by sending the header itself.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "DeepMeme API", "VERSION": "1.0.0"}
+# "<scope>_user" limits a signed-in person (login: the account being tried), "<scope>_ip" an address.
+# Each is overridable, e.g. API_THROTTLE_LOGIN_IP=100/min; an empty value turns that limit off.
+API_THROTTLE_RATES = {
+    scope: env.str(f"API_THROTTLE_{scope.upper()}", default=rate) or None
+    for scope, rate in {
+        "signup_ip": "20/hour",
+        "login_user": "10/min",
+        "login_ip": "30/min",
+        "password_reset_ip": "10/hour",
+        "upload_user": "30/hour",
+        "upload_ip": "60/hour",
+        "comment_user": "20/min",
+        "comment_ip": "60/min",
+        "suggest_user": "20/hour",
+        "report_user": "30/hour",
+    }.items()
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DeepMeme API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Everything the web pages do, over JSON, for mobile clients. Authenticate with "
+        "`Authorization: Token <key>` (from sign-up or login). Every error has the shape "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # multipart upload documented as a binary file
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 # --- security behind a proxy (docker) ----------------------------------------------------------
 if env.bool("USE_X_FORWARDED_PROTO", default=False):

@@ -120,6 +120,14 @@ class Caption(models.Model):
     approved = models.BooleanField(default=False, db_index=True)
     times_used = models.PositiveIntegerField(default=0)
     likes = models.PositiveIntegerField(default=0)
+    # Who proposed a "suggested" caption (API), so curators can see where suggestions come from.
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggested_captions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -157,3 +165,37 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.text[:40]}"
+
+
+class Report(models.Model):
+    """Someone flagged a meme for the moderators. One per person and meme."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        OFFENSIVE = "offensive", "Offensive or hateful"
+        PRIVACY = "privacy", "Shows someone without their consent"
+        COPYRIGHT = "copyright", "Uses someone else's work"
+        OTHER = "other", "Something else"
+
+    class Resolution(models.TextChoices):
+        DISMISSED = "dismissed", "Dismissed"
+        HIDDEN = "hidden", "Meme hidden"
+
+    meme = models.ForeignKey(Meme, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    note = models.TextField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Blank while open. A deleted meme takes its reports with it.
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["meme", "reporter"], name="report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reporter} reported {self.meme_id}: {self.reason}"

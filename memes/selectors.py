@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 from typing import Any, Literal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -14,7 +15,7 @@ from django.utils import timezone
 from ml.emotions import EMOTIONS
 
 from .captions import TOPIC_PLACEHOLDER
-from .models import Caption, Comment, Like, Meme
+from .models import Caption, Comment, Like, Meme, Report
 
 FeedOrder = Literal["new", "top"]
 TOP_WINDOW = timedelta(days=7)
@@ -168,3 +169,31 @@ def caption_counts_by_emotion() -> list[dict[str, Any]]:
     for r in summary:
         r["percent_of_max"] = round(100 * r["approved"] / most)
     return summary
+
+
+# --- used by the REST API ------------------------------------------------------------------------
+
+
+def liked_meme_ids(*, user: Any, meme_ids: list[int]) -> set[int]:
+    """Which of these memes the user likes: one query, to mark a shared (cached) page per person."""
+    if user is None or not user.is_authenticated or not meme_ids:
+        return set()
+    return set(Like.objects.filter(user=user, meme_id__in=meme_ids).values_list("meme_id", flat=True))
+
+
+def user_get(*, username: str) -> Any:
+    """An active person by username, or 404."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise Http404("No such person.")
+    return user
+
+
+def user_public_meme_count(*, user: Any) -> int:
+    return public_memes().filter(owner=user).count()
+
+
+def reports_for_review(*, resolved: bool = False) -> QuerySet[Report]:
+    """Open reports (or resolved ones), newest first, with their meme and people."""
+    reports = Report.objects.select_related("meme", "meme__owner", "reporter", "resolved_by")
+    return reports.exclude(resolution="") if resolved else reports.filter(resolution="")

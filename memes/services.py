@@ -29,7 +29,7 @@ from ml.emotions import EMOTIONS
 
 from . import captions as caption_rules
 from . import selectors
-from .models import TEXT_MAX_LENGTH, Caption, Comment, Like, Meme
+from .models import TEXT_MAX_LENGTH, Caption, Comment, Like, Meme, Report
 from .seed_captions import SEED_CAPTIONS
 
 logger = logging.getLogger(__name__)
@@ -466,9 +466,14 @@ def comment_create(*, meme: Meme, user: Any, text: str) -> Comment:
     return Comment.objects.create(meme=meme, user=user, text=check_comment_text(text))
 
 
-def comment_delete(*, comment: Comment, user: Any) -> None:
-    if not (user.is_authenticated and (comment.user_id == user.pk or comment.meme.owner_id == user.pk)):
+def access_comment_delete(*, user: Any, comment: Comment) -> None:
+    """Its author, the meme's owner, or a moderator."""
+    if not (user.is_authenticated and (user.pk in (comment.user_id, comment.meme.owner_id) or user.is_staff)):
         raise PermissionDenied("You can only delete your own comments or comments on your memes.")
+
+
+def comment_delete(*, comment: Comment, user: Any) -> None:
+    access_comment_delete(user=user, comment=comment)
     comment.delete()
 
 
@@ -563,3 +568,120 @@ def captions_export_csv(*, captions: models.QuerySet[Caption], out: IO[str]) -> 
         writer.writerow([c.pk, c.emotion, c.text, c.source, int(c.approved), c.times_used, c.likes])
         count += 1
     return count
+
+
+# --- moderation, likes by state, reports and caption suggestions (used by the REST API) ---------
+
+REPORT_NOTE_MAX_LENGTH = 500
+
+
+def access_moderate(*, user: Any) -> None:
+    if not (user.is_authenticated and user.is_staff):
+        raise PermissionDenied("Only moderators can do that.")
+
+
+def access_meme_delete(*, user: Any, meme: Meme) -> None:
+    """The owner, or a moderator removing it."""
+    if not (user.is_authenticated and (meme.owner_id == user.pk or user.is_staff)):
+        raise PermissionDenied("Only the meme's owner or a moderator can delete it.")
+
+
+def meme_set_hidden(*, meme: Meme, user: Any, hidden: bool) -> Meme:
+    access_moderate(user=user)
+    memes_set_hidden(memes=Meme.objects.filter(pk=meme.pk), hidden=hidden)
+    meme.is_hidden = hidden
+    return meme
+
+
+def meme_like_set(*, meme: Meme, user: Any, liked: bool) -> bool:
+    """Like (liked=True) or unlike, idempotently: asking twice changes nothing the second time,
+    unlike the page's toggle. Keeps the caption's like count in step, as the toggle does."""
+    access_meme_interact(user=user, meme=meme)
+    with transaction.atomic():
+        if liked:
+            _like, changed = Like.objects.get_or_create(meme=meme, user=user)
+        else:
+            changed = Like.objects.filter(meme=meme, user=user).delete()[0] > 0
+        if changed and meme.caption_id:
+            captions = Caption.objects.filter(pk=meme.caption_id)
+            if liked:
+                captions.update(likes=F("likes") + 1)
+            else:
+                captions.filter(likes__gt=0).update(likes=F("likes") - 1)
+    return liked
+
+
+def check_report_reason(value: str | None) -> str:
+    value = (value or "").strip().lower()
+    if value not in Report.Reason.values:
+        raise ValidationError(f"Choose a reason: {', '.join(Report.Reason.values)}.", code="reason")
+    return value
+
+
+def check_report_note(value: str | None) -> str:
+    value = caption_rules.clean_text(value or "")
+    if len(value) > REPORT_NOTE_MAX_LENGTH:
+        raise ValidationError(f"Keep the note under {REPORT_NOTE_MAX_LENGTH} characters.", code="note")
+    return value
+
+
+def report_create(*, meme: Meme, user: Any, reason: str, note: str = "") -> tuple[Report, bool]:
+    """Flag a meme someone can see for the moderators. Reporting the same meme again returns the
+    first report (created=False) rather than piling up duplicates."""
+    access_meme_interact(user=user, meme=meme)
+    if meme.owner_id == user.pk:
+        raise ValidationError("You can't report your own meme; delete or unpublish it instead.", code="own")
+    reason, note = check_report_reason(reason), check_report_note(note)
+    with transaction.atomic():
+        return Report.objects.get_or_create(
+            meme=meme, reporter=user, defaults={"reason": reason, "note": note}
+        )
+
+
+REPORT_ACTIONS = ("dismiss", "hide", "delete")
+
+
+def report_resolve(*, report: Report, user: Any, action: str) -> Report | None:
+    """A moderator's decision on a report, applied to every open report of that meme: dismiss
+    (the meme is fine), hide it from public lists, or delete it (its reports go with it; None)."""
+    access_moderate(user=user)
+    if action not in REPORT_ACTIONS:
+        raise ValidationError(f"Choose an action: {', '.join(REPORT_ACTIONS)}.", code="action")
+    meme = report.meme
+    if action == "delete":
+        meme_delete(meme=meme)
+        return None
+    resolution = Report.Resolution.DISMISSED if action == "dismiss" else Report.Resolution.HIDDEN
+    with transaction.atomic():
+        if action == "hide":
+            memes_set_hidden(memes=Meme.objects.filter(pk=meme.pk), hidden=True)
+        Report.objects.filter(meme=meme, resolution="").update(
+            resolution=resolution, resolved_by=user, resolved_at=timezone.now()
+        )
+    report.refresh_from_db()
+    return report
+
+
+def caption_suggest(*, user: Any, text: str, emotion: str) -> Caption:
+    """A person proposes a caption; it waits, unapproved, for a curator (admin) to approve it."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in to suggest captions.")
+    emotion = check_emotion(emotion, allow_blank=False)
+    text = check_text(text, name="A caption")
+    if not text:
+        raise ValidationError("Write the caption first.", code="empty")
+    if Caption.objects.filter(emotion=emotion, text=text).exists():
+        raise ValidationError("That caption is already in our list for this emotion.", code="duplicate")
+    try:
+        with transaction.atomic():
+            return Caption.objects.create(
+                text=text,
+                emotion=emotion,
+                source=Caption.Source.SUGGESTED,
+                approved=False,
+                suggested_by=user,
+            )
+    except IntegrityError as exc:  # the same text suggested at the same moment
+        raise ValidationError(
+            "That caption is already in our list for this emotion.", code="duplicate"
+        ) from exc

@@ -14,6 +14,16 @@ def _media_root(settings, tmp_path: Path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Cached feed pages and fragments must not leak from one test into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def fake_analysis(monkeypatch):
     """Replace ml.analyze for tests of our own logic; returns a setter for the emotion to find."""
@@ -96,9 +106,13 @@ def celery_worker_process(tmp_path_factory, django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def real_worker(celery_worker_process, settings):
+def real_worker(transactional_db, celery_worker_process, settings):
     """Point this test's media at the worker's folder and dispatch to it for real."""
+    from memes.services import caption_seed
+
     media_root, queue, log_path = celery_worker_process
     settings.MEDIA_ROOT = media_root
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Transactional tests start from flushed tables: put the seed captions back.
+    caption_seed()
     return celery_worker_process

@@ -13,7 +13,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.realstack,
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 CHROMIUM = "/usr/bin/chromium"
 # Playwright's sync API runs an event loop in this thread; our ORM calls here are still synchronous.

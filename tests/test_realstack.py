@@ -13,7 +13,7 @@ from tests.factories import face_photo_bytes, photo_bytes, upload
 pytestmark = [
     pytest.mark.realstack,
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -19,24 +19,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._report import write_section  # noqa: E402
+from bench._report import fresh_database, write_section  # noqa: E402
 
 DB_NAME = "deepmeme_bench"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 MEDIA = ROOT / "bench-out" / "feed-media"
 CLIENTS, SECONDS, WORKERS, MEMES = 50, 15, 4, 300
 TARGET_P99_MS = 100.0
-
-
-def reset_database() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    conn.close()
 
 
 def seed() -> str:
@@ -98,7 +87,7 @@ def main() -> int:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 1
     shutil.rmtree(MEDIA, ignore_errors=True)
-    reset_database()
+    fresh_database(DB_NAME)
     session = seed()
     port = free_port()
     # As deployed (docker/compose.yaml): one Redis cache shared by all gunicorn workers.

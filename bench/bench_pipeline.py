@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -17,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._report import percentile, write_section  # noqa: E402
+from bench._report import fresh_database, percentile, write_section  # noqa: E402
 
 DB_NAME = "deepmeme_bench_pipeline"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -25,17 +24,6 @@ BROKER = "redis://127.0.0.1:6379/3"
 MEDIA = ROOT / "bench-out" / "pipeline-media"
 RUNS, WARMUP = 20, 3
 TARGET_P50_S = 1.5
-
-
-def reset_database() -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    conn.close()
 
 
 def photo_1024() -> bytes:
@@ -60,7 +48,7 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
-    reset_database()
+    fresh_database(DB_NAME)
     import django
 
     django.setup()
@@ -70,6 +58,7 @@ def main() -> int:
     from deepmeme_site.celery import app
     from memes.models import Meme
     from memes.services import meme_create
+    from tests.celery_worker import start_worker, stop_worker
     from tests.factories import make_user, upload
 
     call_command("migrate", verbosity=0)  # also loads the seed captions
@@ -77,17 +66,8 @@ def main() -> int:
     assert not settings.CELERY_TASK_ALWAYS_EAGER
     log_path = ROOT / "bench-out" / f"{queue}.log"
     log_path.parent.mkdir(exist_ok=True)
-    with open(log_path, "w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "deepmeme_site", "worker", "--pool=solo", "-Q", queue,
-             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    worker = start_worker(env=env, queue=queue, log_path=log_path)
     try:
-        while "ready." not in log_path.read_text():
-            if worker.poll() is not None:
-                raise SystemExit(f"worker died:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
         owner = make_user("bench")
         data = photo_1024()
         timings, faces = [], []
@@ -107,8 +87,7 @@ def main() -> int:
                 timings.append(elapsed)
                 faces.append(len(meme.faces))
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_worker(worker)
     p50, p90, worst = percentile(timings, 50), percentile(timings, 90), max(timings)
     verdict = "meets" if p50 <= TARGET_P50_S else "MISSES"
     body = "\n".join(

@@ -58,9 +58,8 @@ def meme_feed(*, user: Any, order: FeedOrder = "new") -> QuerySet[Meme]:
 
 def meme_gallery(*, owner: Any, viewer: Any) -> QuerySet[Meme]:
     """A person's memes: all of them for themselves, the public ones for everyone else."""
-    memes = Meme.objects.filter(owner=owner)
-    if not (viewer.is_authenticated and viewer.pk == owner.pk):
-        memes = memes.filter(is_public=True, is_hidden=False, status=Meme.Status.READY)
+    is_owner = viewer.is_authenticated and viewer.pk == owner.pk
+    memes = (Meme.objects if is_owner else public_memes()).filter(owner=owner)
     return with_counts(memes, user=viewer).order_by("-created_at")
 
 

@@ -298,7 +298,7 @@ def meme_process(*, meme_id: int, analyzer: Analyzer | None = None) -> Meme | No
     meme.status, meme.stage, meme.failure_reason = Meme.Status.READY, "", ""
     meme.save()
     if result.caption is not None:
-        Caption.objects.filter(pk=result.caption.pk).update(times_used=F("times_used") + 1)
+        caption_mark_used(caption=result.caption)
     return meme
 
 
@@ -394,7 +394,7 @@ def meme_choose_caption(*, meme: Meme, user: Any, caption_id: int) -> Meme:
     meme.top_text, meme.bottom_text = caption_rules.caption_texts(caption.text, meme.topic)
     _rerender(meme)
     meme.save()
-    Caption.objects.filter(pk=caption.pk).update(times_used=F("times_used") + 1)
+    caption_mark_used(caption=caption)
     return meme
 
 
@@ -492,6 +492,10 @@ def caption_seed(*, caption_model: type[Caption] = Caption) -> int:
     ]
     caption_model.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def caption_mark_used(*, caption: Caption) -> None:
+    Caption.objects.filter(pk=caption.pk).update(times_used=F("times_used") + 1)
 
 
 def captions_set_approved(*, captions: models.QuerySet[Caption], approved: bool) -> int:

@@ -58,12 +58,11 @@ def celery_worker_process(tmp_path_factory, django_db_setup, django_db_blocker):
     """A real `celery worker` subprocess on Redis, using the test PostgreSQL database and a shared
     media folder. Yields (media_root, queue). Started once per session, only when asked for."""
     import os
-    import subprocess
-    import sys
-    import time
     import uuid
 
     from django.conf import settings as django_settings
+
+    from tests.celery_worker import WorkerFailed, start_worker, stop_worker
 
     db = django_settings.DATABASES["default"]
     if "postgresql" not in db["ENGINE"]:
@@ -79,30 +78,17 @@ def celery_worker_process(tmp_path_factory, django_db_setup, django_db_blocker):
         "MEDIA_ROOT": str(media_root),
         "CONN_MAX_AGE": "0",
     }
-    command = [sys.executable, "-m", "celery", "-A", "deepmeme_site", "worker", "--pool=solo"]
-    command += ["--loglevel=INFO", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"]
-    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the worker
-    worker = subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=django_settings.BASE_DIR
-    )
-    deadline = time.monotonic() + 120
-    while "ready." not in log_path.read_text():
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            pytest.fail(f"celery worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
+    try:
+        worker = start_worker(env=env, queue=queue, log_path=log_path)
+    except WorkerFailed as exc:
+        pytest.fail(str(exc))
     from deepmeme_site.celery import app
 
     previous = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager, app.conf.task_default_queue = False, queue
     yield media_root, queue, log_path
     app.conf.task_always_eager, app.conf.task_default_queue = previous
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-    log.close()
+    stop_worker(worker)
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import F
 
 from memes import services
-from memes.models import Caption
 from ml import render
 from ml.emotions import EMOTIONS
 
@@ -46,7 +44,7 @@ class Command(BaseCommand):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(render.to_jpeg(result.image))
         if result.caption is not None:
-            Caption.objects.filter(pk=result.caption.pk).update(times_used=F("times_used") + 1)
+            services.caption_mark_used(caption=result.caption)
         if options["json"]:
             payload = {
                 "output": str(out),

@@ -172,7 +172,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DeepMeme <noreply@de
 
 # --- REST API (/api/v1/, deepmeme_site/api) -----------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "deepmeme_site.api.docs.AutoSchema",
     # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`. Session auth keeps
     # the browsable API and Swagger UI working for a signed-in browser. No Basic auth: it would let
     # password guessing bypass the login throttle.
@@ -182,11 +182,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "deepmeme_site.api.errors.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the upload adds multipart
     # Per-IP throttles trust X-Forwarded-For only from this many proxies in front of us (0: none),
     # so a client cannot dodge its limit by sending the header itself.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
@@ -223,6 +219,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"EmotionEnum": "ml.emotions.EMOTIONS"},
+    # The API's path converters (deepmeme_site/api/urls.py), so clients see the exact id formats.
+    "PATH_CONVERTER_OVERRIDES": {
+        "meme_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"},
+        "username": {"type": "string", "pattern": r"^[\w.@+-]{1,150}$"},
+    },
 }
 
 # --- security behind a proxy (docker) ----------------------------------------------------------

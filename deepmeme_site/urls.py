@@ -7,6 +7,7 @@ from django.views.static import serve
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("deepmeme_site.api.urls")),  # REST API, schema and docs
     path("", include("memes.urls")),
 ]
 

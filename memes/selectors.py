@@ -173,11 +173,12 @@ def caption_counts_by_emotion() -> list[dict[str, Any]]:
 # --- used by the REST API ------------------------------------------------------------------------
 
 
-def liked_meme_ids(*, user: Any, meme_ids: list[int]) -> set[int]:
+def liked_public_ids(*, user: Any, public_ids: list[str]) -> set[str]:
     """Which of these memes the user likes: one query, to mark a shared (cached) page per person."""
-    if user is None or not user.is_authenticated or not meme_ids:
+    if user is None or not user.is_authenticated or not public_ids:
         return set()
-    return set(Like.objects.filter(user=user, meme_id__in=meme_ids).values_list("meme_id", flat=True))
+    likes = Like.objects.filter(user=user, meme__public_id__in=public_ids)
+    return set(likes.values_list("meme__public_id", flat=True))
 
 
 def user_get(*, username: str) -> Any:
@@ -192,7 +193,17 @@ def user_public_meme_count(*, user: Any) -> int:
     return public_memes().filter(owner=user).count()
 
 
+def _reports() -> QuerySet[Report]:
+    return Report.objects.select_related("meme", "meme__owner", "reporter", "resolved_by")
+
+
 def reports_for_review(*, resolved: bool = False) -> QuerySet[Report]:
     """Open reports (or resolved ones), newest first, with their meme and people."""
-    reports = Report.objects.select_related("meme", "meme__owner", "reporter", "resolved_by")
-    return reports.exclude(resolution="") if resolved else reports.filter(resolution="")
+    return _reports().exclude(resolution="") if resolved else _reports().filter(resolution="")
+
+
+def report_get(*, report_id: int) -> Report:
+    report = _reports().filter(pk=report_id).first()
+    if report is None:
+        raise Http404("No such report.")
+    return report

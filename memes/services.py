@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -659,7 +659,8 @@ def report_resolve(*, report: Report, user: Any, action: str) -> Report | None:
     with transaction.atomic():
         if action == "hide":
             memes_set_hidden(memes=Meme.objects.filter(pk=meme.pk), hidden=True)
-        Report.objects.filter(meme=meme, resolution="").update(
+        # Every open report of the meme, and this one even if it was decided before.
+        Report.objects.filter(Q(resolution="") | Q(pk=report.pk), meme=meme).update(
             resolution=resolution, resolved_by=user, resolved_at=timezone.now()
         )
     report.refresh_from_db()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
@@ -47,17 +48,19 @@ def api_doc(
     parameters: list[Any] | None = None,
     description: str | None = None,
     operation_id: str | None = None,
+    location: bool = False,
 ) -> Callable[[Any], Any]:
     """extend_schema with the error responses filled in. Every operation can answer 401 (a bad
     token is refused even where no sign-in is needed); a body can be malformed (400) or of a type
-    we don't read (415); a throttled one answers 429 with Retry-After."""
+    we don't read (415); a throttled one answers 429 with Retry-After. `location`: the 202 carries
+    a Location header to poll."""
     codes = {401, *fails}
     if request is not None:
         codes |= {400, 415}
     params = list(parameters or [])
     if 429 in codes:
         params.append(RETRY_AFTER_HEADER)
-    if 202 in responses:
+    if location:
         params.append(LOCATION_HEADER)
     return extend_schema(
         summary=summary,
@@ -68,3 +71,14 @@ def api_doc(
         parameters=params or None,
         operation_id=operation_id,
     )
+
+
+class AutoSchema(BaseAutoSchema):
+    """Names the Input serializers nested in each APIView after their view ("SignUpApi.Input
+    Serializer" -> "SignUpInput"), so the many classes called InputSerializer stay distinct."""
+
+    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+        parts = type(serializer).__qualname__.split(".")
+        if len(parts) >= 2:
+            return parts[-2].removesuffix("Api") + parts[-1].removesuffix("Serializer")
+        return super().get_serializer_name(serializer, direction)

@@ -28,7 +28,9 @@ class PageInput(serializers.Serializer):
     """Query parameters of every list endpoint."""
 
     cursor = serializers.CharField(
-        required=False, max_length=500, help_text="The `next` cursor of the previous page; omit for the first."
+        required=False,
+        max_length=500,
+        help_text="The `next` cursor of the previous page; omit for the first.",
     )
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE

@@ -1,0 +1,1 @@
+"""REST API for accounts: sign-up, token login/logout, the current user, passwords."""

@@ -1,0 +1,1 @@
+"""REST API for memes: APIViews with nested Input serializers calling memes.services/selectors."""

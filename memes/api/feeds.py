@@ -1,0 +1,133 @@
+"""Lists of memes: the public feed (new, top), my memes, a person's public profile and memes.
+
+The feed is the hot path (see BENCHMARKS.md): a page is built once without per-person data,
+kept in the cache for FEED_CACHE_SECONDS and shared by everyone; only `liked` is filled in per
+person, with one query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.urls import reverse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from deepmeme_site.api.docs import api_doc
+from deepmeme_site.api.pagination import PageInput, keyset_page, paginated
+
+from .. import selectors
+from ..models import Meme
+from .serializers import MemeCardOutput
+
+MemePage = paginated(MemeCardOutput, "MemePage")
+ORDERINGS = {"new": ("-created_at", "-pk"), "top": ("-recent_likes", "-created_at", "-pk")}
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
+def meme_page(request: Request, memes: QuerySet[Meme], *, ordering: tuple[str, ...], params: Any) -> dict:
+    page = keyset_page(memes, ordering=ordering, cursor=params.get("cursor"), size=params["page_size"])
+    results = MemeCardOutput(page.items, many=True, context={"request": request}).data
+    return {"next": page.next_link(request), "results": results}
+
+
+class FeedApi(APIView):
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(PageInput):
+        order = serializers.ChoiceField(
+            choices=list(ORDERINGS),
+            default="new",
+            required=False,
+            help_text="new: newest first; top: most liked in the last seven days.",
+        )
+
+    @api_doc(
+        summary="The public feed",
+        tags=["feed"],
+        parameters=[FilterSerializer],
+        responses={200: MemePage},
+        fails=[400],
+    )
+    def get(self, request: Request) -> Response:
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        order = params.validated_data["order"]
+        seconds = settings.FEED_CACHE_SECONDS
+        # The links in a page carry this host, so the host is part of the key.
+        raw_key = f"{request.scheme}://{request.get_host()}|{order}|{sorted(params.validated_data.items())}"
+        key = "api:feed:" + hashlib.sha256(raw_key.encode()).hexdigest()
+        data = cache.get(key) if seconds else None
+        if data is None:
+            memes = selectors.meme_feed(user=None, order=order)
+            data = meme_page(request, memes, ordering=ORDERINGS[order], params=params.validated_data)
+            if seconds:
+                cache.set(key, data, seconds)
+        liked = selectors.liked_public_ids(user=request.user, public_ids=[m["id"] for m in data["results"]])
+        if liked:
+            data["results"] = [{**m, "liked": m["id"] in liked} for m in data["results"]]
+        return Response(data)
+
+
+class MyMemesApi(APIView):
+    @api_doc(
+        summary="My memes, newest first: private, queued and failed ones included",
+        tags=["feed"],
+        parameters=[PageInput],
+        responses={200: MemePage},
+        fails=[400],
+    )
+    def get(self, request: Request) -> Response:
+        params = PageInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        memes = selectors.meme_gallery(owner=request.user, viewer=request.user)
+        return Response(meme_page(request, memes, ordering=NEWEST_FIRST, params=params.validated_data))
+
+
+class ProfileOutput(serializers.Serializer):
+    username = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    public_meme_count = serializers.IntegerField()
+    memes_url = serializers.URLField(help_text="Their public memes (all of them, for yourself).")
+    web_url = serializers.URLField(help_text="Their gallery page on the web.")
+
+
+class UserDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @api_doc(summary="A person's public profile", tags=["users"], responses={200: ProfileOutput}, fails=[404])
+    def get(self, request: Request, username: str) -> Response:
+        user = selectors.user_get(username=username)
+        profile = {
+            "username": user.username,
+            "date_joined": user.date_joined,
+            "public_meme_count": selectors.user_public_meme_count(user=user),
+            "memes_url": request.build_absolute_uri(reverse("api:user-memes", args=[user.username])),
+            "web_url": request.build_absolute_uri(reverse("memes:gallery", args=[user.username])),
+        }
+        return Response(ProfileOutput(profile).data)
+
+
+class UserMemesApi(APIView):
+    permission_classes = [AllowAny]
+
+    @api_doc(
+        summary="A person's public memes, newest first",
+        tags=["users"],
+        parameters=[PageInput],
+        responses={200: MemePage},
+        fails=[400, 404],
+    )
+    def get(self, request: Request, username: str) -> Response:
+        user = selectors.user_get(username=username)
+        params = PageInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        memes = selectors.meme_gallery(owner=user, viewer=request.user)
+        return Response(meme_page(request, memes, ordering=NEWEST_FIRST, params=params.validated_data))

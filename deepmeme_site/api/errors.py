@@ -53,8 +53,15 @@ class ErrorResponse(serializers.Serializer):
     error = ErrorBody()
 
 
+def _printable(text: str) -> str:
+    # Messages may quote the input back ('"x" is not a valid choice'): a lone surrogate from an
+    # escaped JSON string would make the UTF-8 response itself fail to encode.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    fields = {_printable(k): [_printable(m) for m in v] for k, v in (fields or {}).items()}
+    return {"error": {"code": code, "message": _printable(message), "fields": fields}}
 
 
 def _flatten(detail: Any, prefix: str = "") -> Iterator[tuple[str, ErrorDetail]]:

@@ -1,0 +1,115 @@
+"""Per-person and per-address limits on sign-up, login, upload and comment, from settings."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+
+from tests.api.conftest import assert_error, token_client
+from tests.factories import PASSWORD, make_meme, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates(settings):
+    """Only the rates a test names apply (others off), starting from an empty history."""
+    cache.clear()
+
+    def set_rates(**rates: str) -> None:
+        settings.API_THROTTLE_RATES = {
+            scope: rates.get(scope) for scope in django_settings.API_THROTTLE_RATES
+        }
+
+    return set_rates
+
+
+def login(client, username: str, ip: str, password: str = PASSWORD, **headers):
+    return client.post(
+        "/api/v1/auth/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, **headers
+    )
+
+
+def test_every_scope_has_user_or_ip_defaults():
+    scopes = {key.rsplit("_", 1)[0] for key in django_settings.API_THROTTLE_RATES}
+    assert {"signup", "login", "upload", "comment"} <= scopes
+
+
+def test_login_is_limited_per_address(api, rates, owner):
+    rates(login_ip="3/min")
+    for _ in range(3):
+        assert login(api, "owner", "10.0.0.1", password="wrong").status_code == 400
+    response = login(api, "owner", "10.0.0.1")  # even the right password, from this address
+    error = assert_error(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 60 and "Try again in" in error["message"]
+    assert login(api, "owner", "10.0.0.2").status_code == 200  # another address is not affected
+
+
+def test_x_forwarded_for_cannot_dodge_the_address_limit(api, rates, owner):
+    rates(login_ip="2/min")
+    for i in range(2):
+        login(api, "owner", "10.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
+    assert_error(login(api, "owner", "10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.99"), 429)
+
+
+def test_login_is_limited_per_account_across_addresses(api, rates, owner):
+    rates(login_user="3/min")
+    for i in range(3):
+        login(api, "Owner", f"10.0.1.{i}", password="wrong")
+    assert_error(login(api, "owner", "10.0.1.9"), 429, "throttled")
+    assert login(api, "someone-else", "10.0.1.9").status_code == 400  # other accounts: just wrong
+
+
+def test_signup_is_limited_per_address(api, rates):
+    rates(signup_ip="2/hour")
+    for i in range(2):
+        body = {"username": f"new{i}", "email": f"n{i}@example.com", "password": PASSWORD}
+        assert api.post("/api/v1/auth/signup/", body, REMOTE_ADDR="10.0.2.1").status_code == 201
+    body = {"username": "new9", "email": "n9@example.com", "password": PASSWORD}
+    assert_error(api.post("/api/v1/auth/signup/", body, REMOTE_ADDR="10.0.2.1"), 429)
+
+
+def test_upload_is_limited_per_person_and_address(rates, owner_api, other_api):
+    rates(upload_user="2/hour", upload_ip="3/hour")
+    bad = {"photo": "not a file"}  # throttles count attempts, valid or not
+    for _ in range(2):
+        assert (
+            owner_api.post("/api/v1/memes/", bad, format="multipart", REMOTE_ADDR="10.0.3.1").status_code
+            == 400
+        )
+    assert_error(
+        owner_api.post("/api/v1/memes/", bad, format="multipart", REMOTE_ADDR="10.0.3.2"), 429
+    )  # per person
+    assert (
+        other_api.post("/api/v1/memes/", bad, format="multipart", REMOTE_ADDR="10.0.3.1").status_code == 400
+    )
+    assert_error(
+        other_api.post("/api/v1/memes/", bad, format="multipart", REMOTE_ADDR="10.0.3.1"), 429
+    )  # per address
+
+
+def test_comment_is_limited_but_reading_is_not(rates, owner, other_api):
+    rates(comment_user="2/min")
+    meme = make_meme(owner)
+    url = f"/api/v1/memes/{meme.public_id}/comments/"
+    for _ in range(2):
+        assert other_api.post(url, {"text": "hi"}).status_code == 201
+    assert_error(other_api.post(url, {"text": "hi"}), 429)
+    for _ in range(5):
+        assert other_api.get(url).status_code == 200
+    assert token_client(make_user()).post(url, {"text": "hi"}).status_code == 201
+
+
+def test_rates_come_from_the_environment(monkeypatch):
+    import importlib
+
+    from deepmeme_site import settings as site_settings
+
+    monkeypatch.setenv("API_THROTTLE_LOGIN_IP", "7/min")
+    monkeypatch.setenv("API_THROTTLE_UPLOAD_USER", "")
+    try:
+        reloaded = importlib.reload(site_settings)
+        assert reloaded.API_THROTTLE_RATES["login_ip"] == "7/min"
+        assert reloaded.API_THROTTLE_RATES["upload_user"] is None  # empty turns it off
+    finally:
+        monkeypatch.undo()
+        importlib.reload(site_settings)

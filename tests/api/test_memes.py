@@ -95,7 +95,9 @@ def test_upload_field_errors(owner_api):
     error = assert_error(post_photo(owner_api, topic="x" * 61, emotion_override="bored"), 400, "invalid")
     assert set(error["fields"]) == {"topic", "emotion_override"}
     assert_error(owner_api.post("/api/v1/memes/", {}, format="multipart"), 400, field="photo")
-    assert_error(owner_api.post("/api/v1/memes/", {"photo": "x"}, format="json"), 415, "unsupported_media_type")
+    assert_error(
+        owner_api.post("/api/v1/memes/", {"photo": "x"}, format="json"), 415, "unsupported_media_type"
+    )
 
 
 def test_upload_needs_a_token(api):

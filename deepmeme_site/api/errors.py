@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
@@ -149,6 +150,7 @@ def service_errors(default: str | None = None, **field_by_code: str) -> Iterator
         ) from error
 
 
+@csrf_exempt  # it changes nothing; a POST to a wrong address must get this 404, not a CSRF page
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     """Unknown /api/ addresses answer in the API's shape, not with the HTML 404 page."""
     return JsonResponse(error_body("not_found", "There is no API endpoint at this address."), status=404)

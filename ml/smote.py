@@ -4,8 +4,8 @@ penultimate-layer embeddings of a trained member, when (re)fitting its linear cl
     python -m ml.smote --member runs/resnet18_fer/model.pt --train TRAIN.npz --val VAL.npz --out DIR
 
 Fits the head twice on the same embeddings, without and with SMOTE, reports per-class recall of
-both (and of the original head) on val, and writes the member with the better head to DIR under
-the same file name.
+both (and of the original head) on val, and writes the member to DIR under the same file name,
+with a refitted head only where it beats the trained one by `--min-gain` on val.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def recall_per_class(labels: np.ndarray, predictions: np.ndarray) -> dict[str, f
     return {name: round(float(s), 4) for name, s in zip(EMOTIONS, scores, strict=True)}
 
 
-def compare_heads(member_path: str, train_path: str, val_path: str, out: str, *, seed: int = 0) -> dict:
+def compare_heads(
+    member_path: str, train_path: str, val_path: str, out: str, *, seed: int = 0, min_gain: float = 0.005
+) -> dict:
     seed_everything(seed)
     device = pick_device("auto")
     model, meta = load_member(member_path, device=device)
@@ -102,7 +104,11 @@ def compare_heads(member_path: str, train_path: str, val_path: str, out: str, *,
             "val_acc": round(float((predictions == val_faces.labels).mean()), 4),
             "val_recall": recall_per_class(val_faces.labels, predictions),
         }
-    chosen = max(report["heads"], key=lambda name: report["heads"][name]["val_acc"])
+    # A refitted head replaces the trained one only when clearly better on val: a gain below
+    # min_gain is noise on 3,589 faces (one face is 0.03 pt) and costs calibration.
+    best = max(report["heads"], key=lambda name: report["heads"][name]["val_acc"])
+    gain = report["heads"][best]["val_acc"] - report["heads"]["original"]["val_acc"]
+    chosen = best if gain >= min_gain else "original"
     report["chosen_head"] = chosen
     model.fc = heads[chosen]
     meta = {**meta, "head": chosen, "smote": report["heads"]}
@@ -122,8 +128,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--val", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--min-gain", type=float, default=0.005, help="val accuracy a new head must add")
     args = p.parse_args(argv)
-    print(json.dumps(compare_heads(args.member, args.train, args.val, args.out, seed=args.seed), indent=2))
+    report = compare_heads(args.member, args.train, args.val, args.out, seed=args.seed, min_gain=args.min_gain)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

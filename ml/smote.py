@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-gain", type=float, default=0.005, help="val accuracy a new head must add")
     args = p.parse_args(argv)
-    report = compare_heads(args.member, args.train, args.val, args.out, seed=args.seed, min_gain=args.min_gain)
+    report = compare_heads(
+        args.member, args.train, args.val, args.out, seed=args.seed, min_gain=args.min_gain
+    )
     print(json.dumps(report, indent=2))
 
 

@@ -29,7 +29,10 @@ def machine() -> str:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     sha = commit.stdout.strip() or "?"
-    return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; commit {sha}"
+    # Other work on the machine skews every number: say how busy it was when the run ended.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores, {cpu}; Python {python}; commit {sha}; load average {load}"
 
 
 def write_section(name: str, body: str) -> None:

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from ml.emotions import EMOTIONS
 
 from . import selectors, services
-from .models import Caption, Comment, Meme
+from .models import Caption, Comment, Meme, Report
 
 
 def _relabel_action(emotion: str) -> Any:
@@ -138,3 +138,32 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ("text", "user__username")
     list_select_related = ("user", "meme")
     raw_id_fields = ("user", "meme")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Reports sent through the API. Deciding one decides every open report of its meme."""
+
+    list_display = ("meme", "reason", "note", "reporter", "created_at", "resolution", "resolved_by")
+    list_filter = ("resolution", "reason")
+    search_fields = ("meme__public_id", "reporter__username", "note")
+    list_select_related = ("meme", "reporter", "resolved_by")
+    raw_id_fields = ("meme", "reporter", "resolved_by")
+    readonly_fields = ("created_at", "resolved_at")
+    actions = ["hide_memes", "dismiss"]
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Report], action: str) -> int:
+        reports = list(queryset.select_related("meme"))
+        for report in reports:
+            services.report_resolve(report=report, user=request.user, action=action)
+        return len(reports)
+
+    @admin.action(description="Hide the reported memes (resolves their reports)")
+    def hide_memes(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        n = self._resolve(request, queryset, "hide")
+        self.message_user(request, f"Hid the memes of {n} report(s).", messages.SUCCESS)
+
+    @admin.action(description="Dismiss: the memes are fine")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        n = self._resolve(request, queryset, "dismiss")
+        self.message_user(request, f"Dismissed {n} report(s).", messages.SUCCESS)

@@ -150,3 +150,21 @@ def test_suggest_a_caption(other_api, other, api):
     assert_error(other_api.post("/api/v1/captions/", {"text": " ", "emotion": "fear"}), 400, field="text")
     assert_error(other_api.post("/api/v1/captions/", {"text": "x", "emotion": "meh"}), 400, field="emotion")
     assert_error(api.post("/api/v1/captions/", {"text": "x", "emotion": "fear"}), 401)
+
+
+def test_reports_in_the_admin(client, owner, other_api, staff):
+    staff.is_superuser = True
+    staff.save()
+    meme = make_meme(owner)
+    other_api.post(url(meme, "report"), {"reason": "spam", "note": "ads everywhere"})
+    client.force_login(staff)
+    page = client.get("/admin/memes/report/")
+    assert page.status_code == 200 and "ads everywhere" in page.content.decode()
+    report = Report.objects.get()
+    response = client.post(
+        "/admin/memes/report/", {"action": "hide_memes", "_selected_action": [report.pk]}, follow=True
+    )
+    assert "Hid the memes of 1 report(s)." in response.content.decode()
+    report.refresh_from_db()
+    meme.refresh_from_db()
+    assert report.resolution == "hidden" and report.resolved_by == staff and meme.is_hidden

@@ -119,21 +119,24 @@ class LogoutApi(APIView):
 
 
 class MeApi(APIView):
-    class DeleteInputSerializer(serializers.Serializer):
-        password = _password_field(help_text="Your password, to confirm.")
-
     @api_doc(summary="The signed-in user", tags=TAGS, responses={200: MeOutput})
     def get(self, request: Request) -> Response:
         return Response(MeOutput(request.user, context={"request": request}).data)
 
+
+class AccountDeleteApi(APIView):
+    # A POST, not DELETE /me/: OpenAPI 3.0 tells clients to ignore a DELETE's body (the password).
+    class InputSerializer(serializers.Serializer):
+        password = _password_field(help_text="Your password, to confirm.")
+
     @api_doc(
         summary="Delete your account, with all your memes",
         tags=TAGS,
-        request=DeleteInputSerializer,
+        request=InputSerializer,
         responses={204: None},
     )
-    def delete(self, request: Request) -> Response:
-        data = self.DeleteInputSerializer(data=request.data)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_delete_checked(user=request.user, password=data.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -34,6 +34,7 @@ v1 = [
     path("auth/password/", accounts.PasswordChangeApi.as_view(), name="password-change"),
     path("auth/password-reset/", accounts.PasswordResetApi.as_view(), name="password-reset"),
     path("me/", accounts.MeApi.as_view(), name="me"),
+    path("me/delete/", accounts.AccountDeleteApi.as_view(), name="account-delete"),
     path("me/memes/", feeds.MyMemesApi.as_view(), name="my-memes"),
     path("feed/", feeds.FeedApi.as_view(), name="feed"),
     path("users/<username:username>/", feeds.UserDetailApi.as_view(), name="user-detail"),

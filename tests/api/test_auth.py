@@ -129,8 +129,8 @@ def test_password_reset_emails_a_link_to_the_web_page(api, owner):
 
 def test_delete_account_needs_the_password(owner_api, owner):
     make_meme(owner)
-    assert_error(owner_api.delete("/api/v1/me/", {"password": "wrong"}), 400, "password", "password")
+    assert_error(owner_api.post("/api/v1/me/delete/", {"password": "wrong"}), 400, "password", "password")
     assert User.objects.filter(pk=owner.pk).exists()
-    assert owner_api.delete("/api/v1/me/", {"password": PASSWORD}).status_code == 204
+    assert owner_api.post("/api/v1/me/delete/", {"password": PASSWORD}).status_code == 204
     assert not User.objects.filter(pk=owner.pk).exists()
     assert_error(owner_api.get("/api/v1/me/"), 401)

@@ -95,7 +95,8 @@ def meme_status(*, meme: Meme) -> dict[str, Any]:
 
 
 def meme_face_report(*, meme: Meme) -> list[dict[str, Any]]:
-    """Each face for display: its box in percent of the photo and its seven probabilities."""
+    """Each face for display: its box in percent of the photo, its seven ensemble probabilities and
+    each ensemble member's own probabilities (so a person can see how the models voted)."""
     width, height = meme.photo_width or 1, meme.photo_height or 1
     report = []
     for index, face in enumerate(meme.faces or [], start=1):
@@ -115,9 +116,23 @@ def meme_face_report(*, meme: Meme) -> list[dict[str, Any]]:
                     {"emotion": e, "percent": round(100 * float(probabilities.get(e, 0.0)), 1)}
                     for e in EMOTIONS
                 ],
+                "members": [_member_votes(name, probs) for name, probs in face.get("members", {}).items()],
             }
         )
     return report
+
+
+def _member_votes(name: str, probabilities: dict[str, float]) -> dict[str, Any]:
+    """One ensemble member's view of a face: its top emotion and its seven percentages."""
+    top = max(EMOTIONS, key=lambda e: float(probabilities.get(e, 0.0)))
+    return {
+        "name": name,
+        "emotion": top,
+        "cells": [
+            {"emotion": e, "percent": round(100 * float(probabilities.get(e, 0.0)), 1), "top": e == top}
+            for e in EMOTIONS
+        ],
+    }
 
 
 def meme_comments(*, meme: Meme) -> QuerySet[Comment]:

@@ -103,6 +103,21 @@ def test_face_report_boxes_in_percent_and_all_seven_bars():
         "neutral",
     ]
     assert {b["emotion"]: b["percent"] for b in face["bars"]}["sad"] == 90.0
+    assert face["members"] == []  # older analyses stored no member probabilities
+
+
+def test_face_report_shows_how_each_member_voted():
+    members = {"resnet": {"sad": 0.6, "fear": 0.4}, "mobilenet": {"fear": 0.7, "sad": 0.3}}
+    meme = make_meme(
+        faces=[{"box": [0, 0, 8, 8], "emotion": "sad", "probabilities": {"sad": 0.5}, "members": members}]
+    )
+    (face,) = selectors.meme_face_report(meme=meme)
+    votes = {m["name"]: m for m in face["members"]}
+    assert votes["resnet"]["emotion"] == "sad" and votes["mobilenet"]["emotion"] == "fear"
+    cells = {c["emotion"]: c for c in votes["mobilenet"]["cells"]}
+    assert cells["fear"] == {"emotion": "fear", "percent": 70.0, "top": True}
+    assert cells["sad"]["percent"] == 30.0 and not cells["sad"]["top"]
+    assert len(cells) == 7
 
 
 def test_caption_counts_by_emotion():

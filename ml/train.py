@@ -202,6 +202,7 @@ def train(cfg: TrainConfig) -> dict:
             last,
         )
         epoch += 1
+    log.close()
 
     meta = {
         "recipe": {

@@ -72,6 +72,8 @@ def meme_visible_to(*, user: Any, meme: Meme) -> bool:
 
 def meme_get(*, public_id: str, user: Any) -> Meme:
     """A meme this user may see, or 404: a private meme looks like a missing one to strangers."""
+    if "\x00" in public_id:  # never an id; PostgreSQL refuses NUL in a query (a 500, not a 404)
+        raise Http404("No such meme.")
     meme = with_counts(Meme.objects.filter(public_id=public_id), user=user).select_related("caption").first()
     if meme is None or not meme_visible_to(user=user, meme=meme):
         raise Http404("No such meme.")
@@ -204,6 +206,8 @@ def liked_meme_ids(*, user: Any, meme_ids: list[int]) -> set[int]:
 
 def user_get(*, username: str) -> Any:
     """An active person by username, or 404."""
+    if "\x00" in username:  # never a username; PostgreSQL refuses NUL in a query
+        raise Http404("No such person.")
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise Http404("No such person.")

@@ -157,7 +157,8 @@ def check_font_size(value: int | str | None) -> int:
 
 
 def check_comment_text(value: str | None) -> str:
-    value = (value or "").strip()
+    # Line breaks stay (the page shows them); control characters such as NUL go, as in clean_text.
+    value = "".join(ch for ch in (value or "") if ch.isprintable() or ch.isspace()).strip()
     if not value:
         raise ValidationError("Write something first.", code="empty")
     if len(value) > COMMENT_MAX_LENGTH:
@@ -321,9 +322,13 @@ def meme_retry(*, meme: Meme, user: Any) -> Meme:
     access_meme_edit(user=user, meme=meme)
     if meme.status != Meme.Status.FAILED:
         raise ValidationError("Only a failed meme can be retried.", code="not_failed")
-    Meme.objects.filter(pk=meme.pk).update(
-        status=Meme.Status.QUEUED, stage="Waiting for a worker", failure_reason=""
+    # Only from failed (a double click queues one job, not two), and with a fresh updated_at: the
+    # stale-job check measures from it, and would call a meme that failed long ago stuck at once.
+    retried = Meme.objects.filter(pk=meme.pk, status=Meme.Status.FAILED).update(
+        status=Meme.Status.QUEUED, stage="Waiting for a worker", failure_reason="", updated_at=timezone.now()
     )
+    if not retried:
+        raise ValidationError("Only a failed meme can be retried.", code="not_failed")
     meme.refresh_from_db()
     transaction.on_commit(lambda: meme_enqueue(meme_id=meme.pk))
     return meme

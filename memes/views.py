@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -36,17 +35,18 @@ def _error_text(error: ValidationError) -> str:
 def feed(request: HttpRequest) -> HttpResponse:
     order = "top" if request.GET.get("order") == "top" else "new"
     page_number = request.GET.get("page", "1")
-    anonymous = not request.user.is_authenticated
+    # Anonymous visitors all see the same page: keep it for a few seconds. Not when this visitor has
+    # a message waiting (e.g. "your account is deleted"): it is theirs, not the page's.
+    shared = not request.user.is_authenticated and not len(messages.get_messages(request))
     key = f"feed:{order}:{page_number}"
-    # Anonymous visitors all see the same page: keep it for a few seconds.
-    if anonymous and settings.FEED_CACHE_SECONDS and (cached := cache.get(key)) is not None:
+    if shared and settings.FEED_CACHE_SECONDS and (cached := cache.get(key)) is not None:
         return HttpResponse(cached)
     page = Paginator(selectors.meme_feed(user=request.user, order=order), FEED_PAGE_SIZE).get_page(
         page_number
     )
     context = {"page": page, "order": order, "cache_seconds": settings.FEED_CACHE_SECONDS}
     response = render(request, "memes/feed.html", context)
-    if anonymous and settings.FEED_CACHE_SECONDS:
+    if shared and settings.FEED_CACHE_SECONDS:
         cache.set(key, response.content, settings.FEED_CACHE_SECONDS)
     return response
 
@@ -71,7 +71,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 
 def gallery(request: HttpRequest, username: str) -> HttpResponse:
-    owner = get_object_or_404(get_user_model(), username=username, is_active=True)
+    owner = selectors.user_get(username=username)
     page = Paginator(selectors.meme_gallery(owner=owner, viewer=request.user), FEED_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -1,10 +1,12 @@
 """memes.services and accounts.services: the write side, with a stand-in analysis."""
 
 import io
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from PIL import Image
 
 from accounts.services import user_delete
@@ -191,6 +193,27 @@ def test_retry_requeues_a_failed_meme(user, fake_analysis, django_capture_on_com
         services.meme_retry(meme=meme, user=user)
 
 
+def test_retry_of_a_long_failed_meme_is_not_reported_stale(user, settings):
+    # The stale-job check measures from updated_at: a retry must restart that clock.
+    meme = make_meme(user, status=Meme.Status.FAILED, failure_reason="x")
+    Meme.objects.filter(pk=meme.pk).update(updated_at=timezone.now() - timedelta(hours=2))
+    settings.MEME_JOB_TIMEOUT_SECONDS = 600
+    meme = services.meme_expire_stale(meme=services.meme_retry(meme=meme, user=user))
+    assert meme.status == Meme.Status.QUEUED and meme.failure_reason == ""
+
+
+def test_retry_twice_from_stale_copies_queues_once(user, django_capture_on_commit_callbacks, monkeypatch):
+    meme = make_meme(user, status=Meme.Status.FAILED, failure_reason="x")
+    double_click = Meme.objects.get(pk=meme.pk)
+    queued = []
+    monkeypatch.setattr(services, "meme_enqueue", lambda *, meme_id: queued.append(meme_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meme_retry(meme=meme, user=user)
+        with pytest.raises(ValidationError):
+            services.meme_retry(meme=double_click, user=user)
+    assert queued == [meme.pk]
+
+
 def test_update_rerenders_and_validates(user):
     meme = make_meme(user, top_text="a", bottom_text="b")
     before = meme.image.open("rb").read()
@@ -269,9 +292,13 @@ def test_comments(user):
     meme = make_meme(make_user())
     comment = services.comment_create(meme=meme, user=user, text="  nice one ")
     assert comment.text == "nice one"
-    for bad in ("", "   ", "x" * 501):
+    for bad in ("", "   ", "x" * 501, "\x00\x01"):
         with pytest.raises(ValidationError):
             services.comment_create(meme=meme, user=user, text=bad)
+    # Control characters (PostgreSQL refuses NUL outright) go; line breaks stay.
+    odd = services.comment_create(meme=meme, user=user, text="a\x00b\r\nc\u200b")
+    assert odd.text == "ab\r\nc"
+    odd.delete()
     with pytest.raises(PermissionDenied):
         services.comment_delete(comment=comment, user=make_user())
     services.comment_delete(comment=comment, user=meme.owner)

@@ -5,6 +5,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from memes.models import Caption, Comment, Meme
@@ -223,6 +225,38 @@ def test_feed_cache_for_anonymous(client, settings):
     assert second.public_id not in client.get(reverse("memes:feed")).content.decode()  # served from cache
     cache.clear()
     assert second.public_id in client.get(reverse("memes:feed")).content.decode()
+
+
+def test_feed_cache_never_shares_a_visitors_message(client, settings):
+    # Deleting an account lands on the feed, signed out, with a goodbye: it must not be cached for
+    # everyone, and this visitor must still see it when a cached page exists.
+    settings.FEED_CACHE_SECONDS = 60
+    client.get(reverse("memes:feed"))  # a cached page already exists
+    user = make_user()
+    client.force_login(user)
+    landing = client.post(reverse("delete_account"), {"password": PASSWORD}, follow=True)
+    assert "Goodbye" in landing.content.decode()
+    assert "Goodbye" not in Client().get(reverse("memes:feed")).content.decode()
+    other = make_user()
+    other_client = Client()
+    other_client.force_login(other)
+    other_client.post(reverse("delete_account"), {"password": PASSWORD})
+    cache.clear()
+    assert "Goodbye" in other_client.get(reverse("memes:feed")).content.decode()
+    assert "Goodbye" not in Client().get(reverse("memes:feed")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/m/%00/", "/m/a%00b/status.json", "/m/%00/image.jpg", "/m/%00/download/", "/u/%00/"]
+)
+def test_nul_in_an_address_is_a_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_comment_with_control_characters(user_client):
+    meme = make_meme()
+    response = user_client.post(reverse("memes:comment", args=[meme.public_id]), {"text": "hi\x00 there"})
+    assert response.status_code == 302 and Comment.objects.get().text == "hi there"
 
 
 # --- admin ------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from ml.render import to_8bit
+
 if TYPE_CHECKING:
     from facenet_pytorch import MTCNN
 
@@ -60,7 +62,7 @@ class DetectedFace:
 
 def load_image(image: ImageInput) -> Image.Image:
     """Open `image` (PIL image, encoded bytes, path or binary file), apply EXIF orientation, return RGB."""
-    img = _open_upright(image)
+    img = to_8bit(_open_upright(image))
     return img if img.mode == "RGB" else img.convert("RGB")
 
 

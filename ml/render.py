@@ -68,8 +68,17 @@ def open_image(source: Image.Image | bytes | str | Path) -> Image.Image:
     return flatten(image)
 
 
+def to_8bit(image: Image.Image) -> Image.Image:
+    """16-bit greyscale (a 16-bit PNG) scaled down to "L". Pillow's plain convert clips it at 255
+    instead, which turns nearly the whole picture white. Other images are returned as they are."""
+    if image.mode.startswith("I;16") or (image.mode == "I" and image.getextrema()[1] > 255):
+        return image.convert("I").point(lambda v: v / 257).convert("L")
+    return image
+
+
 def flatten(image: Image.Image) -> Image.Image:
     """RGB, with any transparency laid on white (JPEG has no alpha)."""
+    image = to_8bit(image)
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from ml import render
+from ml.faces import load_image
 
 LONG = (
     "When you finally understand the assignment but the deadline was yesterday and the printer is jammed "
@@ -103,6 +104,20 @@ def test_jpeg_output_has_no_exif_or_gps():
 def test_transparent_png_is_flattened_on_white():
     image = render.open_image(_rgba_png())
     assert image.mode == "RGB" and image.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_16_bit_greyscale_png_keeps_its_tones():
+    # Pillow opens a 16-bit greyscale PNG as "I;16"; a plain convert("RGB") clips at 255 and the
+    # photo (and the meme) came out nearly all white.
+    ramp = np.linspace(0, 65535, 64 * 48).reshape(48, 64).astype(np.uint16)
+    out = io.BytesIO()
+    Image.fromarray(ramp).save(out, format="PNG")
+    for source in (out.getvalue(), Image.open(io.BytesIO(out.getvalue())).convert("I")):
+        for image in (render.open_image(source), load_image(source)):
+            pixels = np.asarray(image)[..., 0].astype(int)
+            assert image.mode == "RGB" and pixels.min() == 0 and pixels.max() == 255
+            assert abs(pixels.mean() - 127.5) < 2
+            np.testing.assert_allclose(pixels, ramp // 257, atol=1)
 
 
 def test_thumbnail_keeps_aspect():

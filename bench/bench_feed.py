@@ -1,7 +1,7 @@
 """Feed page under load: gunicorn + PostgreSQL on loopback, 50 concurrent clients (wrk).
 
-Target: p99 <= 100 ms for the public feed. Also reports the signed-in feed (never cached) and
-the top feed, so the cache's share of the result is visible.
+Target: p99 <= 100 ms for the feed page, anonymous and signed in. Anonymous pages are cached whole;
+signed-in pages are rendered per person around the shared grid of cards. The top feed is reported too.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ def main() -> int:
         for name, r in runs.items()
     ]
     p99 = runs["public feed (anonymous, `/`)"]["p99"]
-    verdict = "meets" if p99 <= TARGET_P99_MS else "MISSES"
+    signed_in_p99 = runs["feed signed in (`/`, page rendered per user)"]["p99"]
+    verdict = "meets" if max(p99, signed_in_p99) <= TARGET_P99_MS else "MISSES"
     body = "\n".join(
         [
             "## Feed page under load",
@@ -132,13 +133,14 @@ def main() -> int:
             f"gunicorn ({WORKERS} sync workers) + PostgreSQL on loopback, {MEMES} public memes, 24 per page; "
             f"wrk with {CLIENTS} concurrent connections for {SECONDS} s each (closed loop, keep-alive).",
             "Anonymous feed pages are cached for `FEED_CACHE_SECONDS` (5 s) in Redis, shared by the workers; "
-            "signed-in pages share only the cached grid of cards.",
+            "signed-in pages are rendered per person around the grid of cards, shared by everyone as long.",
             "",
             "| page | p50 ms | p90 ms | p99 ms | req/s | errors |",
             "| --- | --- | --- | --- | --- | --- |",
             *rows,
             "",
-            f"**Target: public feed p99 <= {TARGET_P99_MS:.0f} ms — {verdict} ({p99:.1f} ms).**",
+            f"**Target: feed page p99 <= {TARGET_P99_MS:.0f} ms — {verdict} (anonymous {p99:.1f} ms, "
+            f"signed in {signed_in_p99:.1f} ms).**",
         ]
     )
     write_section("feed", body)

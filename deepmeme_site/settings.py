@@ -163,6 +163,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- cache -------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deepmeme")}
+# Sessions are read from the cache first (written through to the database), which saves every
+# signed-in request a database round trip; with the default per-process cache it falls back to the DB.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Anonymous feed pages are cached this long (seconds); 0 turns it off.
 FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=5)
 

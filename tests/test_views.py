@@ -227,6 +227,33 @@ def test_feed_cache_for_anonymous(client, settings):
     assert second.public_id in client.get(reverse("memes:feed")).content.decode()
 
 
+def test_signed_in_feed_shares_the_grid_but_not_the_page(client, settings):
+    settings.FEED_CACHE_SECONDS = 60
+    from django.core.cache import cache
+
+    cache.clear()
+    alice, bob = make_user(), make_user()
+    first = make_meme()
+    client.force_login(alice)
+    page = client.get(reverse("memes:feed")).content.decode()
+    assert first.public_id in page and alice.username in page
+    second = make_meme()
+    other = Client()
+    other.force_login(bob)
+    page = other.get(reverse("memes:feed")).content.decode()
+    assert second.public_id not in page  # the grid came from the shared cache
+    assert first.public_id in page and bob.username in page and alice.username not in page
+    cache.clear()
+    assert second.public_id in other.get(reverse("memes:feed")).content.decode()
+
+
+def test_feed_page_numbers_that_are_not_numbers_show_page_one(client):
+    meme = make_meme()
+    for page in ("abc", "-1", "1" * 50, "%00"):
+        response = client.get(reverse("memes:feed"), {"page": page})
+        assert response.status_code == 200 and meme.public_id in response.content.decode()
+
+
 def test_feed_cache_never_shares_a_visitors_message(client, settings):
     # Deleting an account lands on the feed, signed out, with a goodbye: it must not be cached for
     # everyone, and this visitor must still see it when a cached page exists.

@@ -70,6 +70,15 @@ def meme_visible_to(*, user: Any, meme: Meme) -> bool:
     return meme.is_public and not meme.is_hidden and meme.status == Meme.Status.READY
 
 
+def media_visible_to(*, user: Any, name: str) -> bool:
+    """Whether a stored file (a meme's photo, image or thumbnail) may be served to this user: the
+    same rule as its meme's page, so a private or hidden meme's files are not shared by their URL."""
+    if "\x00" in name:
+        return False
+    meme = Meme.objects.filter(Q(photo=name) | Q(image=name) | Q(thumbnail=name)).first()
+    return meme is not None and meme_visible_to(user=user, meme=meme)
+
+
 def meme_get(*, public_id: str, user: Any) -> Meme:
     """A meme this user may see, or 404: a private meme looks like a missing one to strangers."""
     if "\x00" in public_id:  # never an id; PostgreSQL refuses NUL in a query (a 500, not a 404)

@@ -337,3 +337,28 @@ def test_user_admin(admin_client_):
 def test_seeded_captions_cover_every_emotion():
     for emotion in ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"):
         assert Caption.objects.filter(emotion=emotion, approved=True, source="seed").count() >= 40
+
+
+def test_local_media_follows_the_memes_visibility(client, user):
+    from rest_framework.authtoken.models import Token
+
+    private = make_meme(user, public=False)
+    public = make_meme()
+    urls = [private.photo.url, private.image.url, private.thumbnail.url]
+    for url in urls:
+        assert client.get(url).status_code == 404  # anonymous
+    stranger = Client()
+    stranger.force_login(make_user())
+    assert all(stranger.get(url).status_code == 404 for url in urls)
+    owner = Client()
+    owner.force_login(user)
+    assert all(owner.get(url).status_code == 200 for url in urls)
+    token = Token.objects.create(user=user).key
+    assert client.get(private.image.url, HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert client.get(private.image.url, HTTP_AUTHORIZATION="Token nope").status_code == 404
+    assert client.get(public.image.url).status_code == 200
+    assert client.get(public.image.url, HTTP_AUTHORIZATION="Token nope").status_code == 200
+    public.is_hidden = True
+    public.save()
+    assert client.get(public.image.url).status_code == 404  # moderated away
+    assert client.get(public.image.url.rsplit("/", 1)[0] + "/not-a-meme-file.jpg").status_code == 404

@@ -46,11 +46,12 @@ class Meme(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memes")
     # Plain ints, set by services (an ImageField width_field would re-open the file on every load).
-    photo = models.ImageField(upload_to=photo_upload_to)
+    # Indexed: local media is served only after finding the meme that owns the file.
+    photo = models.ImageField(upload_to=photo_upload_to, db_index=True)
     photo_width = models.PositiveIntegerField(default=0)
     photo_height = models.PositiveIntegerField(default=0)
-    image = models.ImageField(upload_to=image_upload_to, blank=True)
-    thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True)
+    image = models.ImageField(upload_to=image_upload_to, blank=True, db_index=True)
+    thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True, db_index=True)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     stage = models.CharField(max_length=60, blank=True, help_text="What the job is doing right now.")

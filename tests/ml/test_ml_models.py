@@ -76,10 +76,11 @@ def easy_faces(n: int, seed: int) -> FaceArrays:
     return FaceArrays(images=images.astype(np.uint8), labels=labels.astype(np.int64))
 
 
-def test_one_epoch_on_an_easy_synthetic_task_beats_chance(tmp_path) -> None:
-    save_npz(tmp_path / "train.npz", easy_faces(896, seed=0))
-    save_npz(tmp_path / "val.npz", easy_faces(210, seed=1))
-    cfg = TrainConfig(
+def easy_run(tmp_path, *, n_train: int, n_val: int, **overrides) -> TrainConfig:
+    """A CPU training config over freshly written easy_faces npz files in tmp_path."""
+    save_npz(tmp_path / "train.npz", easy_faces(n_train, seed=0))
+    save_npz(tmp_path / "val.npz", easy_faces(n_val, seed=1))
+    settings = dict(
         arch="resnet34_fer",
         train=str(tmp_path / "train.npz"),
         val=str(tmp_path / "val.npz"),
@@ -87,11 +88,14 @@ def test_one_epoch_on_an_easy_synthetic_task_beats_chance(tmp_path) -> None:
         epochs=1,
         warmup_epochs=0,
         batch_size=64,
-        lr=0.05,
         workers=0,
         device="cpu",
     )
-    meta = train(cfg)
+    return TrainConfig(**{**settings, **overrides})
+
+
+def test_one_epoch_on_an_easy_synthetic_task_beats_chance(tmp_path) -> None:
+    meta = train(easy_run(tmp_path, n_train=896, n_val=210, lr=0.05))
     assert meta["val_acc"] > 2 / NUM_CLASSES  # chance is 1/7
     assert (tmp_path / "run" / "model.pt").exists() and (tmp_path / "run" / "last.pt").exists()
     loaded, loaded_meta = load_member(tmp_path / "run" / "model.pt")
@@ -99,19 +103,7 @@ def test_one_epoch_on_an_easy_synthetic_task_beats_chance(tmp_path) -> None:
 
 
 def test_training_resumes_from_its_checkpoint(tmp_path) -> None:
-    save_npz(tmp_path / "train.npz", easy_faces(128, seed=0))
-    save_npz(tmp_path / "val.npz", easy_faces(64, seed=1))
-    common = dict(
-        arch="resnet34_fer",
-        train=str(tmp_path / "train.npz"),
-        val=str(tmp_path / "val.npz"),
-        out=str(tmp_path / "run"),
-        warmup_epochs=0,
-        batch_size=64,
-        workers=0,
-        device="cpu",
-    )
-    train(TrainConfig(**common, epochs=1))
-    meta = train(TrainConfig(**common, epochs=2, resume=True))
+    train(easy_run(tmp_path, n_train=128, n_val=64))
+    meta = train(easy_run(tmp_path, n_train=128, n_val=64, epochs=2, resume=True))
     # The resumed run keeps the first run's schedule (1 epoch), so it has nothing left to do.
     assert [row["epoch"] for row in meta["history"]] == [1]

@@ -25,7 +25,7 @@ from ml.checkpoint import load_member, save_member
 from ml.datasets import FaceArrays, load_npz
 from ml.emotions import EMOTIONS, NUM_CLASSES
 from ml.train import pick_device, seed_everything
-from ml.transforms import train_transform
+from ml.transforms import faces_to_tensor, train_transform
 
 
 def smote_balance(
@@ -46,8 +46,11 @@ def extract_embeddings(
     transform = train_transform() if augment else None
     chunks = []
     for start in range(0, len(faces), batch_size):
-        images = torch.from_numpy(faces.images[start : start + batch_size]).unsqueeze(1)
-        x = torch.stack([transform(im) for im in images]) if transform else images.float() / 255.0
+        batch = faces.images[start : start + batch_size]
+        if transform:
+            x = torch.stack([transform(im) for im in torch.from_numpy(batch).unsqueeze(1)])
+        else:
+            x = faces_to_tensor(batch)  # the same input the shipped ensemble sees
         chunks.append(model.embed(x.to(device)).float().cpu())
     return torch.cat(chunks).numpy()
 

@@ -30,7 +30,7 @@ from ml.checkpoint import save_member
 from ml.datasets import FaceArrays, load_npz
 from ml.datasets.torch_dataset import FaceDataset
 from ml.models import build_model
-from ml.transforms import eval_transform, train_transform
+from ml.transforms import faces_to_tensor, train_transform
 
 
 @dataclass
@@ -79,10 +79,9 @@ def predict_probabilities(
     model, faces: FaceArrays, device: torch.device, batch_size: int = 512
 ) -> np.ndarray:
     model.eval()
-    to_float = eval_transform()
     out = []
     for start in range(0, len(faces), batch_size):
-        x = to_float(torch.from_numpy(faces.images[start : start + batch_size]).unsqueeze(1)).to(device)
+        x = faces_to_tensor(faces.images[start : start + batch_size]).to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits = model(x)
         out.append(F.softmax(logits.float(), dim=1).cpu().numpy())

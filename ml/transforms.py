@@ -31,10 +31,7 @@ def train_transform(*, vertical_flip: bool = False) -> v2.Compose:
     return v2.Compose(steps)
 
 
-def eval_transform() -> v2.Compose:
-    return v2.Compose([v2.ToDtype(torch.float32, scale=True)])
-
-
 def faces_to_tensor(images) -> torch.Tensor:
-    """uint8 array [N, 48, 48] → float tensor [N, 1, 48, 48] in [0, 1] (inference path)."""
+    """uint8 array [N, 48, 48] → float tensor [N, 1, 48, 48] in [0, 1]: what every model sees at
+    inference and validation (train_transform ends in the same scaling)."""
     return torch.as_tensor(images).unsqueeze(1).float().div_(255.0)

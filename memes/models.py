@@ -43,6 +43,10 @@ class Meme(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    class CaptionSource(models.TextChoices):
+        MODEL = "model", "Model"
+        CURATED = "curated", "Curated"
+
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memes")
     # Plain ints, set by services (an ImageField width_field would re-open the file on every load).
@@ -65,6 +69,14 @@ class Meme(models.Model):
     caption = models.ForeignKey(
         "Caption", null=True, blank=True, on_delete=models.SET_NULL, related_name="memes"
     )
+    # Where the caption came from: the captioner model, or the curated set (its fallback, or the
+    # owner's pick from it). Blank until the meme is made.
+    caption_source = models.CharField(
+        max_length=8, choices=CaptionSource.choices, blank=True, help_text="Who wrote the caption."
+    )
+    # Without a topic, what the photo shows (a confident ImageNet label) was offered to the
+    # captioner as one; kept so "write another" asks about the same thing.
+    photo_topic = models.CharField(max_length=60, blank=True)
     top_text = models.CharField(max_length=TEXT_MAX_LENGTH, blank=True)
     bottom_text = models.CharField(max_length=TEXT_MAX_LENGTH, blank=True)
     font_size = models.PositiveSmallIntegerField(
@@ -120,7 +132,13 @@ class Caption(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.SEED, db_index=True)
     approved = models.BooleanField(default=False, db_index=True)
     times_used = models.PositiveIntegerField(default=0)
-    likes = models.PositiveIntegerField(default=0)
+    # Likes by people other than the meme's owner: liking your own meme says nothing about its caption.
+    likes = models.PositiveIntegerField(default=0, help_text="Likes by others (own likes don't count).")
+    # A caption the model wrote for this meme (source "generated", unapproved until a curator
+    # promotes it); only that meme's owner may pick it before then.
+    generated_for = models.ForeignKey(
+        Meme, null=True, blank=True, on_delete=models.SET_NULL, related_name="generated_captions"
+    )
     # Who proposed a "suggested" caption (API), so curators can see where suggestions come from.
     suggested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -15,6 +15,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 FEED_CACHE_SECONDS = 0
+# Unit tests use curated captions (fast, predictable); the caption tests and the real-stack worker
+# (plain settings) switch the captioner model on.
+CAPTIONER_ENABLED = env.bool("CAPTIONER_ENABLED", default=False)
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DEBUG = env.bool("DEBUG", default=False)
 # collectstatic never runs in tests; WhiteNoise serves from the finders instead.

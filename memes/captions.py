@@ -1,5 +1,6 @@
 """Caption text rules, free of the database: how a caption becomes top and bottom text."""
 
+import random
 import re
 
 from ml.emotions import EMOTIONS
@@ -63,3 +64,20 @@ def split_caption(text: str) -> tuple[str, str]:
 
 def caption_texts(text: str, topic: str = "") -> tuple[str, str]:
     return split_caption(fill_topic(text, topic))
+
+
+def like_rate_draw(*, likes: int, uses: int, rng: random.Random) -> float:
+    """Thompson sampling: one draw from Beta(1 + likes, 1 + uses without a like), the caption's
+    like rate as far as we know it. A liked caption usually draws high, but a new or rarely used
+    one still draws high now and then, so it gets its chance (exploration) instead of a caption
+    with two early likes winning every time. `likes` counts other people's likes only."""
+    return rng.betavariate(1 + max(likes, 0), 1 + max(uses - likes, 0))
+
+
+def join_caption(top: str, bottom: str) -> str:
+    """The stored "TOP | BOTTOM" form of two lines (a bar or {topic} inside a line is not ours)."""
+
+    def line(text: str) -> str:
+        return clean_text(text.replace(SEPARATOR, " ").replace("{", "(").replace("}", ")"))
+
+    return f"{line(top)} {SEPARATOR} {line(bottom)}"

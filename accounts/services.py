@@ -43,15 +43,14 @@ def user_signup(*, username: str, email: str, password: str) -> Any:
 
 
 def user_password_change(*, user: Any, old_password: str, new_password: str) -> Any:
-    """Change the password; every API token of the person is revoked (a new one is issued by the
-    caller), so a stolen token stops working."""
+    """Change the password. Saving it revokes the person's API token (User.save, the one home for
+    that rule on every path); the caller issues a new one."""
     form = PasswordChangeForm(
         user, {"old_password": old_password, "new_password1": new_password, "new_password2": new_password}
     )
     if not form.is_valid():
         raise _form_errors(form, {"new_password1": "new_password", "new_password2": "new_password"})
     form.save()
-    api_token_revoke(user=user)
     return user
 
 

@@ -1,10 +1,13 @@
 """The one settings module. Everything that differs between machines comes from the environment
 (django-environ); every value has an embedded default so a fresh checkout runs with none set."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -12,9 +15,22 @@ env = environ.Env()
 # A .env file is optional; real environment variables win over it.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=LOCAL_HOSTS)
+# Production is detected, not declared: DEBUG off and a host that is not this machine. Then the
+# secure defaults below switch on by themselves; `make run`, the CLIs, the tests and a server on
+# 127.0.0.1/localhost over plain HTTP stay as they are with no variable set.
+PRODUCTION = not DEBUG and any(host.lower() not in LOCAL_HOSTS for host in ALLOWED_HOSTS)
+if PRODUCTION and SECRET_KEY in ("", DEV_SECRET_KEY):
+    # Stop at start: with the published development key anyone could forge sessions and reset links.
+    raise ImproperlyConfigured(
+        f"DEBUG is off and ALLOWED_HOSTS names a real host ({', '.join(ALLOWED_HOSTS)}), but SECRET_KEY "
+        "is not set (or is the development key). Set SECRET_KEY to a long random value, e.g. "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -30,12 +46,16 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "accounts",
     "memes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: an oversized upload is refused unread (413).
+    "deepmeme_site.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -43,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it turns a login refused by django-axes into the lockout answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "deepmeme_site.urls"
@@ -74,6 +97,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a login attempt from a locked-out address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "memes:upload"
@@ -140,11 +168,19 @@ STORAGES = build_storages(
 # Local media is served by the app itself (see urls.py); with S3 the bucket serves it.
 SERVE_MEDIA = not AWS_STORAGE_BUCKET_NAME
 
-# Upload limits (memes.services.check_photo). Pillow's own decompression-bomb guard stays on.
+# Upload limits (memes.limits, checked by memes.checks.check_photo). Pillow's own decompression-bomb guard stays on.
 MEME_MAX_UPLOAD_BYTES = env.int("MEME_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 MEME_MAX_PIXELS = env.int("MEME_MAX_PIXELS", default=40_000_000)
-# A job older than this that is still queued/processing is reported failed, never left spinning.
-MEME_JOB_TIMEOUT_SECONDS = env.int("MEME_JOB_TIMEOUT_SECONDS", default=600)
+# A job that has shown no progress this long is presumed lost (its worker died, its message was
+# lost): the sweeper sends it again, at most MEME_JOB_MAX_ATTEMPTS times, then reports it failed.
+MEME_JOB_TIMEOUT_SECONDS = env.int("MEME_JOB_TIMEOUT_SECONDS", default=120)
+# The worker writes each caption with the captioner model (ml.caption); off, or when the model
+# fails, curated captions are used (memes.captioner). "Write another" needs it on.
+CAPTIONER_ENABLED = env.bool("CAPTIONER_ENABLED", default=True)
+MEME_JOB_MAX_ATTEMPTS = env.int("MEME_JOB_MAX_ATTEMPTS", default=3)
+# Tests only: the worker pauses this long inside the real pipeline (after the faces were read), so
+# a fault test can kill it mid-job at a known moment on a busy machine. Always 0 in production.
+MEME_TEST_ONLY_JOB_PAUSE_SECONDS = env.float("MEME_TEST_ONLY_JOB_PAUSE_SECONDS", default=0.0)
 # Let a 10 MB upload through Django's own limit so check_photo can give the clear message.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEME_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -160,11 +196,39 @@ CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-job gives the job back
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message a worker took but never acknowledged (the worker was killed) is handed out again after
+# this long. Matched to the job: longer than any healthy job, so a slow job is not run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MEME_JOB_TIMEOUT_SECONDS + 60}
+# Sending a job with the broker down fails within a second or two (the meme stays queued and the
+# sweeper sends it later) instead of holding the upload request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# celery beat runs the sweeper (memes.tasks.sweep_memes): memes stuck queued or processing (a lost
+# message, a killed worker, a broker that was down at upload) are sent to a worker again.
+MEME_SWEEP_INTERVAL_SECONDS = env.int("MEME_SWEEP_INTERVAL_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-memes": {
+        "task": "memes.tasks.sweep_memes",
+        "schedule": float(MEME_SWEEP_INTERVAL_SECONDS),
+        # A sweep nobody ran in time is dropped: the next one does the same work.
+        "options": {"expires": float(MEME_SWEEP_INTERVAL_SECONDS)},
+    }
+}
 
 # --- cache -------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://deepmeme")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # django-redis (not Django's own Redis backend) because it can treat a down Redis as a miss:
+    # with IGNORE_EXCEPTIONS pages, login and the feed keep working from the database, and the
+    # throttles (cache-counted) fail open. Short timeouts so a hung Redis costs each request little.
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+    )
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True  # an outage shows in the log, not as 500s
 # Sessions are read from the cache first (written through to the database), which saves every
-# signed-in request a database round trip; with the default per-process cache it falls back to the DB.
+# signed-in request a database round trip; on a cache miss, or with Redis down, they come from the
+# database, so nobody is logged out by a Redis restart.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Anonymous feed pages are cached this long (seconds); 0 turns it off.
 FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=5)
@@ -173,9 +237,9 @@ FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=5)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DeepMeme <noreply@deepmeme.local>")
 
-# --- REST API (/api/v1/, deepmeme_site/api) -----------------------------------------------------
+# --- REST API (/api/v1/: apikit, deepmeme_site/api_urls.py) -----------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "deepmeme_site.api.docs.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apikit.docs.AutoSchema",
     # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`. Session auth keeps
     # the browsable API and Swagger UI working for a signed-in browser. No Basic auth: it would let
     # password guessing bypass the login throttle.
@@ -184,7 +248,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "deepmeme_site.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "apikit.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the upload adds multipart
     # Per-IP throttles trust X-Forwarded-For only from this many proxies in front of us (0: none),
     # so a client cannot dodge its limit by sending the header itself.
@@ -223,16 +287,89 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {"EmotionEnum": "ml.emotions.EMOTIONS"},
-    # The API's path converters (deepmeme_site/api/urls.py), so clients see the exact id formats.
+    # The API's path converters (deepmeme_site/api_urls.py), so clients see the exact id formats.
     "PATH_CONVERTER_OVERRIDES": {
         "meme_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$"},
         "username": {"type": "string", "pattern": r"^[\w.@+-]{1,150}$"},
     },
 }
 
-# --- security behind a proxy (docker) ----------------------------------------------------------
+# --- login limiting (django-axes) -----------------------------------------------------------------
+# One limiter for the login page, the admin login and the API login, all through authenticate().
+# Why axes and not DRF throttles: it hooks into authenticate() itself, so no login path can be
+# missed; it counts failures only; and its database handler keeps working while Redis is down.
+# Locked: an address after too many failures, and an (account, address) pair; never an account
+# alone, so guesses from elsewhere cannot lock out a person who knows their password.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# The same client address as the API throttles (X-Forwarded-For only from API_NUM_PROXIES proxies).
+AXES_CLIENT_IP_CALLABLE = "accounts.login_limits.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.lockout_response"
+AXES_VERBOSE = False
+
+# --- security (on by default in production, each switchable, e.g. behind a TLS proxy) ----------
+# A proxy that terminates TLS says so in X-Forwarded-Proto; trust it only when told to.
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Off when the proxy already redirects http -> https (or for a plain-HTTP test box).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+# HSTS: browsers remember to use https only. 0 turns it off (e.g. the proxy sends its own header).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def media_origins(*, bucket: str, endpoint_url: str, custom_domain: str, url_protocol: str) -> list[str]:
+    """Where browsers load meme images from, for the Content-Security-Policy's img-src."""
+    if not bucket:
+        return []  # served by the app itself
+    if custom_domain:
+        return [f"{url_protocol}//{custom_domain.split('/')[0]}"]
+    if endpoint_url:
+        scheme, _, rest = endpoint_url.partition("://")
+        return [f"{scheme}://{rest.split('/')[0]}"]
+    return ["https://*.amazonaws.com"]
+
+
+# Content-Security-Policy (django-csp): only our own scripts, styles, fonts and images, no inline
+# script anywhere (the pages use static/js; Swagger UI's init script comes as a file, see
+# apikit urls). Style *attributes* are allowed: the meme page draws face boxes and probability bars
+# with computed widths, and a style attribute cannot run code. The one inline <style> block
+# (Swagger UI's) carries the per-request nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [
+            SELF,
+            "data:",
+            "blob:",
+            *media_origins(
+                bucket=AWS_STORAGE_BUCKET_NAME,
+                endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+                custom_domain=env.str("AWS_S3_CUSTOM_DOMAIN", default=""),
+                url_protocol=env.str("AWS_S3_URL_PROTOCOL", default="https:"),
+            ),
+            *env.list("CSP_EXTRA_IMG_SRC", default=[]),
+        ],
+        "media-src": [SELF, "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

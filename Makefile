@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint format deps dev-deps chromium services
+.PHONY: run test bench bench-load lint format deps dev-deps chromium services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ format: $(BIN)/python
 test: dev-deps chromium services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests
+
+# 50 simulated people for 10 minutes on the whole stack (locust); writes BENCHMARKS.md's load
+# section. Separate from `make bench`: it takes 10 minutes. LOAD_SECONDS/LOAD_USERS shrink it.
+bench-load: dev-deps services
+	$(BIN)/python bench/load.py
 
 # Every bench/bench_*.py; each rewrites its own section of BENCHMARKS.md.
 bench: dev-deps services

@@ -89,6 +89,17 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Keep connections open between requests (gunicorn workers) unless told otherwise.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` shares the SQLite file between the web server and its worker: wait for the other's
+    # write lock (instead of "database is locked"), take it when a transaction starts (no deadlocking
+    # lock upgrades), and let readers read while the other process writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -168,7 +179,8 @@ STORAGES = build_storages(
 # Local media is served by the app itself (see urls.py); with S3 the bucket serves it.
 SERVE_MEDIA = not AWS_STORAGE_BUCKET_NAME
 
-# Upload limits (memes.limits, checked by memes.checks.check_photo). Pillow's own decompression-bomb guard stays on.
+# Upload limits (memes.limits; checked by memes.checks.check_photo).
+# Pillow's own decompression-bomb guard stays on.
 MEME_MAX_UPLOAD_BYTES = env.int("MEME_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 MEME_MAX_PIXELS = env.int("MEME_MAX_PIXELS", default=40_000_000)
 # A job that has shown no progress this long is presumed lost (its worker died, its message was
@@ -189,6 +201,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker configured: run tasks in-process, right after the upload commits.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Redis: a message a worker took but never acknowledged (the worker was killed) is handed out again
+# after this long. Matched to the job: longer than any healthy job, so a slow job is not run twice.
+# (The filesystem broker below has no such timeout: there the sweeper alone brings a job back.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MEME_JOB_TIMEOUT_SECONDS + 60}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # `make run`'s embedded mode: kombu's filesystem transport, a folder of message files that the web
+    # server writes and its worker (`manage.py runlocal`) reads, so jobs run off the request with no
+    # server to install. The folders are created by runlocal.
+    CELERY_FILESYSTEM_DIR = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "celery")))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
+        "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
+        "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.25,  # seconds between looks at the folder: the job starts promptly
+    }
+    # One solo worker beside the web server: no broadcast commands to listen for.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -196,9 +227,6 @@ CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-job gives the job back
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A message a worker took but never acknowledged (the worker was killed) is handed out again after
-# this long. Matched to the job: longer than any healthy job, so a slow job is not run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MEME_JOB_TIMEOUT_SECONDS + 60}
 # Sending a job with the broker down fails within a second or two (the meme stays queued and the
 # sweeper sends it later) instead of holding the upload request.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -237,7 +265,7 @@ FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=5)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DeepMeme <noreply@deepmeme.local>")
 
-# --- REST API (/api/v1/: apikit, deepmeme_site/api_urls.py) -----------------------------------------------------
+# --- REST API (/api/v1/: apikit, deepmeme_site/api_urls.py) ------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apikit.docs.AutoSchema",
     # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`. Session auth keeps

@@ -30,13 +30,15 @@ def lockout_message() -> str:
 
 
 def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    headers = {"Retry-After": str(cooloff_seconds())}
     if request.path.startswith("/api/"):
-        from deepmeme_site.api.errors import error_body
+        from apikit.errors import error_body
 
-        return JsonResponse(error_body("throttled", lockout_message()), status=429, headers=headers)
-    return render(
-        request, "errors/429.html", {"message": lockout_message()}, status=429, headers=headers
-    )
+        response: HttpResponse = JsonResponse(error_body("throttled", lockout_message()), status=429)
+    else:
+        response = render(request, "errors/429.html", {"message": lockout_message()}, status=429)
+    response["Retry-After"] = str(cooloff_seconds())
+    return response

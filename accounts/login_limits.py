@@ -24,8 +24,8 @@ def cooloff_seconds() -> int:
 def lockout_message() -> str:
     minutes = max(1, round(cooloff_seconds() / 60))
     return (
-        f"Too many failed logins from your address. Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
-        "or reset your password."
+        "Too many failed logins from your address. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or reset your password."
     )
 
 

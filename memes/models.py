@@ -100,6 +100,11 @@ class Meme(models.Model):
         indexes = [
             models.Index(fields=["is_public", "is_hidden", "status", "-created_at"], name="meme_feed_idx")
         ]
+        # Moderation is its own permission (memes.access.can_moderate), not `is_staff`: staff with
+        # no permissions see nothing private and change nothing; grant it to a user or a group.
+        permissions = [
+            ("moderate_meme", "Can moderate memes: see private ones, hide, unhide, delete, decide reports")
+        ]
 
     def __str__(self) -> str:
         return f"Meme {self.public_id} ({self.status})"

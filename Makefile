@@ -19,13 +19,17 @@ dev-deps: $(BIN)/python
 	$(PIP) install -q -r requirements-dev.txt
 	$(PIP) install -q --no-deps -r requirements-nodeps.txt
 
-# Fresh machine -> server at http://127.0.0.1:8000 with SQLite and in-process jobs (no broker).
+# make run's embedded mode: SQLite, media on disk, and jobs off the request through kombu's
+# filesystem broker (message files under var/celery/), no server to install.
+RUN_ENV := env -u DATABASE_URL CELERY_BROKER_URL=filesystem:// DEBUG=1
+
+# Fresh machine -> web server and worker on http://127.0.0.1:8000 (`manage.py runlocal`; Ctrl-C stops both).
 run: deps
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py loadcaptions
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo_user
-	@echo "DeepMeme on http://$(HOST):$(PORT)/  (log in as demo / demo-meme-2024)"
-	env -u DATABASE_URL -u CELERY_BROKER_URL DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py loadcaptions
+	$(RUN_ENV) $(BIN)/python manage.py demo_user
+	@echo "DeepMeme on http://$(HOST):$(PORT)/"
+	$(RUN_ENV) $(BIN)/python manage.py runlocal $(HOST):$(PORT)
 
 # Debian's chromium for the Playwright tests (never `playwright install`: nothing is downloaded).
 chromium:

@@ -126,7 +126,8 @@ USE_TZ = True
 # --- files -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# ml/fonts as /static/fonts/: the editor's live preview draws with the very font the server renders.
+STATICFILES_DIRS = [BASE_DIR / "static", ("fonts", BASE_DIR / "ml" / "fonts")]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Serve static files straight from the app folders too, so `collectstatic` is optional in dev.
@@ -204,7 +205,12 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 # Redis: a message a worker took but never acknowledged (the worker was killed) is handed out again
 # after this long. Matched to the job: longer than any healthy job, so a slow job is not run twice.
 # (The filesystem broker below has no such timeout: there the sweeper alone brings a job back.)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MEME_JOB_TIMEOUT_SECONDS + 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=MEME_JOB_TIMEOUT_SECONDS + 60),
+    # A Redis that hangs (rather than refusing) must not hold an upload request forever.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # `make run`'s embedded mode: kombu's filesystem transport, a folder of message files that the web
     # server writes and its worker (`manage.py runlocal`) reads, so jobs run off the request with no

@@ -7,26 +7,24 @@ inside the wheel, so nothing is downloaded at run time.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
+# One decoding home for the whole product: ml.imageio. Re-exported here, where callers found them.
+from ml.imageio import ImageLoadError, open_image  # noqa: F401
+from ml.imageio import ImageSource as ImageInput
 from ml.lazyimport import import_fresh
-from ml.render import to_8bit
 
 if TYPE_CHECKING:
     from facenet_pytorch import MTCNN
 
 log = logging.getLogger(__name__)
-
-ImageInput = Image.Image | bytes | bytearray | str | Path | BinaryIO
 
 MAX_FACES = 20  # at most this many faces per photo, largest kept: bounds the classifier batch
 DETECT_MAX_SIDE = 640  # detect on a copy whose longest side is at most this (speed)
@@ -41,10 +39,6 @@ PYRAMID_FACTOR = 0.709
 # mouth ~0.80). That is FER's tight brow-to-chin, ear-to-ear crop.
 CROP_SCALE = 2.45
 CROP_CENTER_Y = 0.60
-
-
-class ImageLoadError(ValueError):
-    """The input could not be read as an image."""
 
 
 @dataclass(frozen=True)
@@ -62,29 +56,9 @@ class DetectedFace:
 
 
 def load_image(image: ImageInput) -> Image.Image:
-    """Open `image` (PIL image, encoded bytes, path or binary file), apply EXIF orientation, return RGB."""
-    img = to_8bit(_open_upright(image))
-    return img if img.mode == "RGB" else img.convert("RGB")
-
-
-def _open_upright(image: ImageInput) -> Image.Image:
-    """`image` decoded and turned upright by its EXIF orientation, in whatever mode it has."""
-    try:
-        if isinstance(image, Image.Image):
-            img = image
-        elif isinstance(image, bytes | bytearray):
-            img = Image.open(io.BytesIO(image))
-        elif isinstance(image, str | Path) or hasattr(image, "read"):
-            img = Image.open(image)
-        else:
-            raise ImageLoadError(f"unsupported image input: {type(image).__name__}")
-        img.load()  # decode now so truncated or corrupt data fails here, not later
-        if img.getexif().get(ExifTags.Base.Orientation, 1) != 1:
-            img = ImageOps.exif_transpose(img)  # returns an upright copy without the tag
-        return img
-    # Pillow raises SyntaxError on some malformed files; DecompressionBombError on absurd pixel counts.
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
-        raise ImageLoadError(f"cannot read image: {e}") from e
+    """Open `image` (PIL image, encoded bytes, path or binary file) upright, 8-bit RGB
+    (ml.imageio.open_image). Raises ImageLoadError for anything unreadable."""
+    return open_image(image)
 
 
 _mtcnn: MTCNN | None = None
@@ -187,8 +161,8 @@ def align_face(image: ImageInput, face: DetectedFace, size: int = 48) -> np.ndar
 
     Passing an "L" image (e.g. `load_image(x).convert("L")`, once per photo) saves a conversion per face.
     """
-    img = _open_upright(image)
-    gray = img if img.mode == "L" else img.convert("L")
+    is_gray = isinstance(image, Image.Image) and image.mode == "L"
+    gray = image if is_gray else open_image(image).convert("L")
     (cx, cy), side, angle = face_frame(face)
     cos, sin = math.cos(angle), math.sin(angle)
 

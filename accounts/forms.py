@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from .models import User
+from .services import check_own_password
 
 
 class SignUpForm(UserCreationForm):
@@ -20,7 +21,4 @@ class DeleteAccountForm(forms.Form):
         self.user = user
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
-        return password
+        return check_own_password(user=self.user, password=self.cleaned_data["password"])

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from memes.models import Meme
-from memes.services import meme_delete
+from memes.services.memes import meme_delete
 
 
 def user_delete(*, user: Any) -> int:
@@ -62,10 +62,19 @@ def user_password_reset_request(*, email: str, domain: str, use_https: bool) -> 
     form.save(domain_override=domain, use_https=use_https)
 
 
+def check_own_password(*, user: Any, password: str | None) -> str:
+    """The person's own password, confirmed before something that can't be undone (web and API)."""
+    if not user.check_password(password or ""):
+        raise ValidationError("That is not your password.", code="password")
+    return password or ""
+
+
 def user_delete_checked(*, user: Any, password: str) -> int:
     """Delete one's own account after confirming the password; returns how many memes went."""
-    if not user.check_password(password or ""):
-        raise ValidationError({"password": [ValidationError("That is not your password.", code="password")]})
+    try:
+        check_own_password(user=user, password=password)
+    except ValidationError as error:
+        raise ValidationError({"password": [error]}) from error
     return user_delete(user=user)
 
 

@@ -57,7 +57,7 @@ def main() -> int:
 
     from deepmeme_site.celery import app
     from memes.models import Meme
-    from memes.services import meme_create
+    from memes.services.memes import meme_create
     from tests.celery_worker import start_worker, stop_worker
     from tests.factories import make_user, upload
 

@@ -8,12 +8,12 @@ from django.views.static import serve
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from memes import selectors
+from memes import access
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/", include("deepmeme_site.api.urls")),  # REST API, schema and docs
+    path("api/", include("deepmeme_site.api_urls")),  # REST API, schema and docs
     path("", include("memes.urls")),
 ]
 
@@ -26,7 +26,7 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
         # A bad token is an anonymous visitor here: public files still load.
         with contextlib.suppress(AuthenticationFailed):
             user = (TokenAuthentication().authenticate(request) or (user, None))[0]
-    if not selectors.media_visible_to(user=user, name=path):
+    if not access.can_view_media(user, path):
         raise Http404("No such file.")
     # MEDIA_ROOT is read per request (tests point it at a temporary folder).
     return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -1,4 +1,4 @@
-"""Admin: caption curation and meme moderation. Every action calls memes.services."""
+"""Admin: caption curation and meme moderation. Every action calls a memes.services module."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from django.utils.html import format_html
 
 from ml.emotions import EMOTIONS
 
-from . import selectors, services
+from . import selectors
 from .models import Caption, Comment, Meme, Report
+from .services import captions, moderation
+from .services import memes as meme_services
 
 
 def _relabel_action(emotion: str) -> Any:
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Caption]) -> None:
-        moved = services.captions_relabel(captions=queryset, emotion=emotion)
+        moved = captions.captions_relabel(captions=queryset, emotion=emotion)
         skipped = queryset.count() - moved if moved < queryset.count() else 0
         note = (
             f" ({skipped} left alone: already labelled so, or the same text exists there)" if skipped else ""
@@ -45,18 +47,18 @@ class CaptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected captions")
     def approve(self, request: HttpRequest, queryset: QuerySet[Caption]) -> None:
-        n = services.captions_set_approved(captions=queryset, approved=True)
+        n = captions.captions_set_approved(captions=queryset, approved=True)
         self.message_user(request, f"Approved {n} caption(s).", messages.SUCCESS)
 
     @admin.action(description="Reject (unapprove) selected captions")
     def reject(self, request: HttpRequest, queryset: QuerySet[Caption]) -> None:
-        n = services.captions_set_approved(captions=queryset, approved=False)
+        n = captions.captions_set_approved(captions=queryset, approved=False)
         self.message_user(request, f"Rejected {n} caption(s).", messages.SUCCESS)
 
     @admin.action(description="Export selected captions as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Caption]) -> HttpResponse:
         out = io.StringIO()
-        services.captions_export_csv(captions=queryset, out=out)
+        captions.captions_export_csv(captions=queryset, out=out)
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         return HttpResponse(
             out.getvalue(),
@@ -107,17 +109,17 @@ class MemeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected memes from public lists")
     def hide(self, request: HttpRequest, queryset: QuerySet[Meme]) -> None:
-        n = services.memes_set_hidden(memes=queryset, hidden=True)
+        n = moderation.memes_set_hidden(memes=queryset, hidden=True)
         self.message_user(request, f"Hid {n} meme(s).", messages.SUCCESS)
 
     @admin.action(description="Unhide selected memes")
     def unhide(self, request: HttpRequest, queryset: QuerySet[Meme]) -> None:
-        n = services.memes_set_hidden(memes=queryset, hidden=False)
+        n = moderation.memes_set_hidden(memes=queryset, hidden=False)
         self.message_user(request, f"Unhid {n} meme(s).", messages.SUCCESS)
 
     @admin.action(description="Delete selected memes and their files", permissions=["delete"])
     def delete_with_files(self, request: HttpRequest, queryset: QuerySet[Meme]) -> None:
-        n = services.memes_delete(memes=queryset)
+        n = meme_services.memes_delete(memes=queryset)
         self.message_user(request, f"Deleted {n} meme(s) and their files.", messages.SUCCESS)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -126,10 +128,10 @@ class MemeAdmin(admin.ModelAdmin):
         return actions
 
     def delete_model(self, request: HttpRequest, obj: Meme) -> None:
-        services.meme_delete(meme=obj)
+        meme_services.meme_delete(meme=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Meme]) -> None:
-        services.memes_delete(memes=queryset)
+        meme_services.memes_delete(memes=queryset)
 
 
 @admin.register(Comment)
@@ -155,7 +157,7 @@ class ReportAdmin(admin.ModelAdmin):
     def _resolve(self, request: HttpRequest, queryset: QuerySet[Report], action: str) -> int:
         reports = list(queryset.select_related("meme"))
         for report in reports:
-            services.report_resolve(report=report, user=request.user, action=action)
+            moderation.report_resolve(report=report, user=request.user, action=action)
         return len(reports)
 
     @admin.action(description="Hide the reported memes (resolves their reports)")

@@ -1,18 +1,22 @@
+"""Web forms. Limits come from memes.limits and values are checked by memes.checks, the same
+rules the API and the services use."""
+
 from django import forms
 
-from .models import EMOTION_CHOICES, TEXT_MAX_LENGTH
-from .services import COMMENT_MAX_LENGTH, TOPIC_MAX_LENGTH
+from . import checks, limits
+from .models import EMOTION_CHOICES
 
 
 class UploadForm(forms.Form):
-    # A plain FileField: services.check_photo does the checking and gives the clear messages.
+    # A plain FileField: checks.check_photo (in the service) does the checking and gives the clear
+    # messages; the help text states the limits this server really has (from the environment).
     photo = forms.FileField(
-        help_text="JPEG, PNG or WebP, up to 10 MB and 40 megapixels.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=limits.photo_help_text_lazy(),
+        widget=forms.ClearableFileInput(attrs={"accept": limits.ALLOWED_CONTENT_TYPES}),
     )
     topic = forms.CharField(
         required=False,
-        max_length=TOPIC_MAX_LENGTH,
+        max_length=limits.TOPIC_MAX_LENGTH,
         help_text="Optional: what the meme is about (e.g. mondays, exams, pizza).",
         widget=forms.TextInput(attrs={"placeholder": "mondays"}),
     )
@@ -23,22 +27,45 @@ class UploadForm(forms.Form):
         help_text="Leave as is to let the model read the face.",
     )
 
+    def clean_topic(self) -> str:
+        return checks.check_topic(self.cleaned_data.get("topic"))
+
+    def clean_emotion(self) -> str:
+        return checks.check_emotion(self.cleaned_data.get("emotion"))
+
 
 class EditForm(forms.Form):
-    top_text = forms.CharField(required=False, max_length=TEXT_MAX_LENGTH, label="Top text")
-    bottom_text = forms.CharField(required=False, max_length=TEXT_MAX_LENGTH, label="Bottom text")
+    top_text = forms.CharField(required=False, max_length=limits.TEXT_MAX_LENGTH, label="Top text")
+    bottom_text = forms.CharField(required=False, max_length=limits.TEXT_MAX_LENGTH, label="Bottom text")
     font_size = forms.IntegerField(
-        min_value=50,
-        max_value=150,
+        min_value=limits.FONT_SIZE_MIN,
+        max_value=limits.FONT_SIZE_MAX,
         label="Font size (%)",
-        widget=forms.NumberInput(attrs={"type": "range", "min": 50, "max": 150, "step": 5}),
+        widget=forms.NumberInput(
+            attrs={"type": "range", "min": limits.FONT_SIZE_MIN, "max": limits.FONT_SIZE_MAX, "step": 5}
+        ),
     )
     text_color = forms.CharField(label="Colour", widget=forms.TextInput(attrs={"type": "color"}))
+
+    def clean_top_text(self) -> str:
+        return checks.check_text(self.cleaned_data.get("top_text"), name="Top text")
+
+    def clean_bottom_text(self) -> str:
+        return checks.check_text(self.cleaned_data.get("bottom_text"), name="Bottom text")
+
+    def clean_font_size(self) -> int:
+        return checks.check_font_size(self.cleaned_data.get("font_size"))
+
+    def clean_text_color(self) -> str:
+        return checks.check_color(self.cleaned_data.get("text_color"))
 
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        max_length=COMMENT_MAX_LENGTH,
+        max_length=limits.COMMENT_MAX_LENGTH,
         label="",
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Say something nice…"}),
     )
+
+    def clean_text(self) -> str:
+        return checks.check_comment_text(self.cleaned_data.get("text"))

@@ -1,4 +1,5 @@
-"""Memes, their captions, likes and comments. Business logic lives in services.py/selectors.py."""
+"""Memes, their captions, likes and comments. Business logic lives in services/ and selectors.py;
+every length and range comes from memes.limits."""
 
 import secrets
 import uuid
@@ -9,8 +10,10 @@ from django.db import models
 
 from ml.emotions import EMOTIONS
 
+from . import limits
+from .limits import TEXT_MAX_LENGTH
+
 EMOTION_CHOICES = [(e, e.capitalize()) for e in EMOTIONS]
-TEXT_MAX_LENGTH = 200
 
 
 def new_public_id() -> str:
@@ -65,7 +68,7 @@ class Meme(models.Model):
     faces = models.JSONField(default=list, blank=True)
     emotion = models.CharField(max_length=16, choices=EMOTION_CHOICES, blank=True)
     emotion_override = models.CharField(max_length=16, choices=EMOTION_CHOICES, blank=True)
-    topic = models.CharField(max_length=60, blank=True)
+    topic = models.CharField(max_length=limits.TOPIC_MAX_LENGTH, blank=True)
     caption = models.ForeignKey(
         "Caption", null=True, blank=True, on_delete=models.SET_NULL, related_name="memes"
     )
@@ -76,18 +79,18 @@ class Meme(models.Model):
     )
     # Without a topic, what the photo shows (a confident ImageNet label) was offered to the
     # captioner as one; kept so "write another" asks about the same thing.
-    photo_topic = models.CharField(max_length=60, blank=True)
+    photo_topic = models.CharField(max_length=limits.TOPIC_MAX_LENGTH, blank=True)
     top_text = models.CharField(max_length=TEXT_MAX_LENGTH, blank=True)
     bottom_text = models.CharField(max_length=TEXT_MAX_LENGTH, blank=True)
     font_size = models.PositiveSmallIntegerField(
-        default=100,
-        validators=[MinValueValidator(50), MaxValueValidator(150)],
+        default=limits.FONT_SIZE_DEFAULT,
+        validators=[MinValueValidator(limits.FONT_SIZE_MIN), MaxValueValidator(limits.FONT_SIZE_MAX)],
         help_text="Largest text size in percent of the default; text always shrinks to fit.",
     )
     text_color = models.CharField(
         max_length=7,
-        default="#ffffff",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #ffffff.")],
+        default=limits.COLOR_DEFAULT,
+        validators=[RegexValidator(limits.COLOR_PATTERN, limits.COLOR_MESSAGE)],
     )
 
     is_public = models.BooleanField(default=False)
@@ -181,7 +184,7 @@ class Like(models.Model):
 class Comment(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
     meme = models.ForeignKey(Meme, on_delete=models.CASCADE, related_name="comments")
-    text = models.TextField(max_length=500)
+    text = models.TextField(max_length=limits.COMMENT_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -208,7 +211,7 @@ class Report(models.Model):
     meme = models.ForeignKey(Meme, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(max_length=12, choices=Reason.choices)
-    note = models.TextField(max_length=500, blank=True)
+    note = models.TextField(max_length=limits.REPORT_NOTE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Blank while open. A deleted meme takes its reports with it.
     resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, db_index=True)

@@ -1,4 +1,5 @@
-"""Everything that reads: feeds, galleries, a meme's page data, caption suggestions and counts."""
+"""Everything that reads: feeds, galleries, a meme's page data, caption suggestions and counts.
+Fetching one meme for a person goes through memes.access, which checks who may see it."""
 
 from __future__ import annotations
 
@@ -62,31 +63,6 @@ def meme_gallery(*, owner: Any, viewer: Any) -> QuerySet[Meme]:
     is_owner = viewer.is_authenticated and viewer.pk == owner.pk
     memes = (Meme.objects if is_owner else public_memes()).filter(owner=owner)
     return with_counts(memes, user=viewer).order_by("-created_at")
-
-
-def meme_visible_to(*, user: Any, meme: Meme) -> bool:
-    if user.is_authenticated and (meme.owner_id == user.pk or user.is_staff):
-        return True
-    return meme.is_public and not meme.is_hidden and meme.status == Meme.Status.READY
-
-
-def media_visible_to(*, user: Any, name: str) -> bool:
-    """Whether a stored file (a meme's photo, image or thumbnail) may be served to this user: the
-    same rule as its meme's page, so a private or hidden meme's files are not shared by their URL."""
-    if "\x00" in name:
-        return False
-    meme = Meme.objects.filter(Q(photo=name) | Q(image=name) | Q(thumbnail=name)).first()
-    return meme is not None and meme_visible_to(user=user, meme=meme)
-
-
-def meme_get(*, public_id: str, user: Any) -> Meme:
-    """A meme this user may see, or 404: a private meme looks like a missing one to strangers."""
-    if "\x00" in public_id:  # never an id; PostgreSQL refuses NUL in a query (a 500, not a 404)
-        raise Http404("No such meme.")
-    meme = with_counts(Meme.objects.filter(public_id=public_id), user=user).select_related("caption").first()
-    if meme is None or not meme_visible_to(user=user, meme=meme):
-        raise Http404("No such meme.")
-    return meme
 
 
 def meme_status(*, meme: Meme) -> dict[str, Any]:

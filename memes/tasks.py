@@ -1,4 +1,7 @@
-"""Celery tasks: thin wrappers over memes.services."""
+"""Celery tasks: thin wrappers over memes.services.pipeline.
+
+Imports go one way only: tasks -> services. The services queue jobs by task name
+(pipeline.PROCESS_MEME_TASK), so they never import this module."""
 
 import logging
 import threading
@@ -9,32 +12,32 @@ from celery.signals import worker_ready
 from django.db import DatabaseError
 from PIL import Image
 
-from . import services
+from .services import pipeline
 
 logger = logging.getLogger(__name__)
 
 GENERIC_FAILURE = "Something went wrong while making this meme. Please try again."
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=2)
+@shared_task(name=pipeline.PROCESS_MEME_TASK, bind=True, acks_late=True, max_retries=3, default_retry_delay=2)
 def process_meme(self, meme_id: int) -> str:  # type: ignore[no-untyped-def]
     """Make the meme. Safe to run twice (meme_process is idempotent); every way out leaves the
     meme ready or failed with a reason, never stuck."""
     try:
-        meme = services.meme_process(meme_id=meme_id)
-    except services.MemeProcessingError as exc:
-        services.meme_mark_failed(meme_id=meme_id, reason=str(exc))
+        meme = pipeline.meme_process(meme_id=meme_id)
+    except pipeline.MemeProcessingError as exc:
+        pipeline.meme_mark_failed(meme_id=meme_id, reason=str(exc))
         return "failed"
     except (DatabaseError, ConnectionError, TimeoutError) as exc:
         # Likely passing (database restart, storage hiccup): try again a few times first.
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc) from exc
         logger.exception("meme %s failed after retries", meme_id)
-        services.meme_mark_failed(meme_id=meme_id, reason=GENERIC_FAILURE)
+        pipeline.meme_mark_failed(meme_id=meme_id, reason=GENERIC_FAILURE)
         return "failed"
     except Exception:
         logger.exception("meme %s failed", meme_id)
-        services.meme_mark_failed(meme_id=meme_id, reason=GENERIC_FAILURE)
+        pipeline.meme_mark_failed(meme_id=meme_id, reason=GENERIC_FAILURE)
         return "failed"
     return "gone" if meme is None else meme.status
 
@@ -51,7 +54,7 @@ def warm_up_models(sender: Any = None, **kwargs: Any) -> None:
 
     def load() -> None:
         try:
-            services.default_analyzer(Image.new("RGB", (96, 96), (128, 128, 128)))  # face detector
+            pipeline.default_analyzer(Image.new("RGB", (96, 96), (128, 128, 128)))  # face detector
             from ml.ensemble import get_ensemble  # the classifiers load only once a face is seen
 
             get_ensemble()

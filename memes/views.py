@@ -11,16 +11,18 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import access, selectors
 from .captions import caption_texts
 from .forms import CommentForm, EditForm, UploadForm
-from .models import Comment, Meme
+from .models import Meme
+from .services import memes as meme_services
+from .services import pipeline, social
 
 FEED_PAGE_SIZE = 24
 
@@ -71,7 +73,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            meme = services.meme_create(
+            meme = meme_services.meme_create(
                 owner=request.user,
                 photo=form.cleaned_data["photo"],
                 topic=form.cleaned_data["topic"],
@@ -102,14 +104,18 @@ def gallery(request: HttpRequest, username: str) -> HttpResponse:
 
 
 def meme_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
-    meme = services.meme_expire_stale(meme=meme)
-    is_owner = request.user.is_authenticated and meme.owner_id == request.user.pk
+    meme = access.access_meme_for_view(user=request.user, public_id=public_id)
+    meme = pipeline.meme_expire_stale(meme=meme)
+    is_owner = access.can_edit_meme(request.user, meme)
+    comments = list(selectors.meme_comments(meme=meme))
+    for comment in comments:
+        comment.meme = meme  # all of them are on it: no query per comment for the permission
+        comment.can_delete = access.can_delete_comment(request.user, comment)
     context: dict[str, Any] = {
         "meme": meme,
         "is_owner": is_owner,
         "faces": selectors.meme_face_report(meme=meme) if meme.is_ready else [],
-        "comments": selectors.meme_comments(meme=meme),
+        "comments": comments,
         "comment_form": CommentForm(),
         "share_url": request.build_absolute_uri(meme_url(meme)),
         "og_image": request.build_absolute_uri(reverse("memes:image", args=[meme.public_id])),
@@ -136,8 +142,8 @@ def meme_url(meme: Meme) -> str:
 
 @require_GET
 def meme_status(request: HttpRequest, public_id: str) -> JsonResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
-    meme = services.meme_expire_stale(meme=meme)
+    meme = access.access_meme_for_view(user=request.user, public_id=public_id)
+    meme = pipeline.meme_expire_stale(meme=meme)
     return JsonResponse(selectors.meme_status(meme=meme), headers={"Cache-Control": "no-store"})
 
 
@@ -145,7 +151,7 @@ def meme_status(request: HttpRequest, public_id: str) -> JsonResponse:
 def meme_image(request: HttpRequest, public_id: str) -> HttpResponse:
     """A stable address for the rendered image (share cards), redirecting to wherever storage
     serves it now: signed S3 links expire, this one does not."""
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    meme = access.access_meme_for_view(user=request.user, public_id=public_id)
     if not meme.image:
         return HttpResponse("This meme is not ready yet.", status=404)
     return HttpResponseRedirect(meme.image.url)
@@ -153,7 +159,7 @@ def meme_image(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 def meme_download(request: HttpRequest, public_id: str) -> HttpResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    meme = access.access_meme_for_view(user=request.user, public_id=public_id)
     if not meme.image:
         return HttpResponse("This meme is not ready yet.", status=404)
     return FileResponse(
@@ -165,7 +171,7 @@ def meme_download(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _owner_action(request: HttpRequest, public_id: str, action: Any, success: str) -> HttpResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
     try:
         action(meme)
     except ValidationError as error:
@@ -186,7 +192,7 @@ def meme_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     return _owner_action(
         request,
         public_id,
-        lambda meme: services.meme_update(
+        lambda meme: meme_services.meme_update(
             meme=meme,
             user=request.user,
             top_text=data.get("top_text"),
@@ -201,14 +207,13 @@ def meme_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def meme_caption(request: HttpRequest, public_id: str) -> HttpResponse:
-    def choose(meme: Meme) -> None:
-        try:
-            caption_id = int(request.POST.get("caption_id", ""))
-        except ValueError as exc:
-            raise ValidationError("Pick a caption from the list.") from exc
-        services.meme_choose_caption(meme=meme, user=request.user, caption_id=caption_id)
-
-    return _owner_action(request, public_id, choose, "Caption changed.")
+    caption_id = request.POST.get("caption_id", "")
+    return _owner_action(
+        request,
+        public_id,
+        lambda meme: meme_services.meme_choose_caption(meme=meme, user=request.user, caption_id=caption_id),
+        "Caption changed.",
+    )
 
 
 @login_required
@@ -218,7 +223,7 @@ def meme_publish(request: HttpRequest, public_id: str) -> HttpResponse:
     return _owner_action(
         request,
         public_id,
-        lambda meme: services.meme_set_public(meme=meme, user=request.user, is_public=public),
+        lambda meme: meme_services.meme_set_public(meme=meme, user=request.user, is_public=public),
         "Published to the feed." if public else "Made private.",
     )
 
@@ -227,15 +232,18 @@ def meme_publish(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def meme_retry(request: HttpRequest, public_id: str) -> HttpResponse:
     return _owner_action(
-        request, public_id, lambda meme: services.meme_retry(meme=meme, user=request.user), "Trying again."
+        request,
+        public_id,
+        lambda meme: meme_services.meme_retry(meme=meme, user=request.user),
+        "Trying again.",
     )
 
 
 @login_required
 @require_POST
 def meme_delete(request: HttpRequest, public_id: str) -> HttpResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
-    services.meme_delete(meme=meme, user=request.user)
+    meme = access.access_meme_for_delete(user=request.user, public_id=public_id)
+    meme_services.meme_delete(meme=meme, user=request.user)
     messages.success(request, "Meme deleted.")
     return redirect("memes:gallery", username=request.user.get_username())
 
@@ -243,8 +251,8 @@ def meme_delete(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def meme_like(request: HttpRequest, public_id: str) -> HttpResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
-    liked = services.meme_like_toggle(meme=meme, user=request.user)
+    meme = access.access_meme_for_view(user=request.user, public_id=public_id)
+    liked = social.meme_like_toggle(meme=meme, user=request.user)
     if _wants_json(request):
         return JsonResponse({"liked": liked, "like_count": meme.likes.count()})
     return redirect("memes:detail", public_id=meme.public_id)
@@ -253,9 +261,9 @@ def meme_like(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    meme = selectors.meme_get(public_id=public_id, user=request.user)
+    meme = access.access_meme_for_view(user=request.user, public_id=public_id)
     try:
-        services.comment_create(meme=meme, user=request.user, text=request.POST.get("text", ""))
+        social.comment_create(meme=meme, user=request.user, text=request.POST.get("text", ""))
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect(f"{meme_url(meme)}#comments")
@@ -264,6 +272,7 @@ def comment_create(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("meme"), pk=comment_id)
-    services.comment_delete(comment=comment, user=request.user)
+    # Visibility first, as the API does: a comment on a meme this person can't see is a 404.
+    comment = access.access_comment_for_delete(user=request.user, comment_id=comment_id)
+    social.comment_delete(comment=comment, user=request.user)
     return redirect(f"{meme_url(comment.meme)}#comments")

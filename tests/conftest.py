@@ -27,10 +27,10 @@ def _clear_cache():
 @pytest.fixture
 def fake_analysis(monkeypatch):
     """Replace ml.analyze for tests of our own logic; returns a setter for the emotion to find."""
-    from memes import services
+    from memes.services import pipeline
 
     state = {"analyzer": factories.fake_analyzer("happy")}
-    monkeypatch.setattr(services, "default_analyzer", lambda image: state["analyzer"](image))
+    monkeypatch.setattr(pipeline, "default_analyzer", lambda image: state["analyzer"](image))
 
     def set_emotion(emotion: str | None) -> None:
         state["analyzer"] = factories.fake_analyzer(emotion)
@@ -94,7 +94,7 @@ def celery_worker_process(tmp_path_factory, django_db_setup, django_db_blocker):
 @pytest.fixture
 def real_worker(transactional_db, celery_worker_process, settings):
     """Point this test's media at the worker's folder and dispatch to it for real."""
-    from memes.services import caption_seed
+    from memes.services.captions import caption_seed
 
     media_root, queue, log_path = celery_worker_process
     settings.MEDIA_ROOT = media_root

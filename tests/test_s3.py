@@ -97,7 +97,7 @@ def test_photo_and_meme_land_in_the_bucket_and_are_served_from_it(
 def test_private_objects_need_a_signature(
     s3_storage, user, fake_analysis, django_capture_on_commit_callbacks
 ):
-    from memes.services import meme_create
+    from memes.services.memes import meme_create
 
     with django_capture_on_commit_callbacks(execute=True):
         meme = meme_create(owner=user, photo=upload(face_photo_bytes()))

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
-from memes import selectors
+from memes import access, selectors
 from memes.models import Caption, Like, Meme
 from tests.factories import make_caption, make_meme, make_user
 
@@ -65,13 +65,13 @@ def test_gallery_owner_sees_everything_others_only_public():
 def test_private_meme_is_404_for_strangers_not_for_owner_or_staff():
     owner = make_user()
     meme = make_meme(owner, public=False)
-    assert selectors.meme_get(public_id=meme.public_id, user=owner) == meme
-    assert selectors.meme_get(public_id=meme.public_id, user=make_user(is_staff=True)) == meme
+    assert access.access_meme_for_view(user=owner, public_id=meme.public_id) == meme
+    assert access.access_meme_for_view(user=make_user(is_staff=True), public_id=meme.public_id) == meme
     for viewer in (AnonymousUser(), make_user()):
         with pytest.raises(Http404):
-            selectors.meme_get(public_id=meme.public_id, user=viewer)
+            access.access_meme_for_view(user=viewer, public_id=meme.public_id)
     with pytest.raises(Http404):
-        selectors.meme_get(public_id="nope", user=owner)
+        access.access_meme_for_view(user=owner, public_id="nope")
 
 
 def test_caption_suggestions_prefer_topic_and_skip_placeholders_without_one():

@@ -1,4 +1,4 @@
-"""memes.services and accounts.services: the write side, with a stand-in analysis."""
+"""memes.services.* and accounts.services: the write side, with a stand-in analysis."""
 
 import io
 from datetime import timedelta
@@ -10,8 +10,10 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.services import user_delete
-from memes import services
+from memes import checks
 from memes.models import Caption, Comment, Like, Meme
+from memes.services import captions, moderation, pipeline, social
+from memes.services import memes as meme_services
 from memes.tasks import GENERIC_FAILURE, process_meme
 from tests.conftest import media_files
 from tests.factories import make_caption, make_meme, make_user, photo_bytes, upload
@@ -28,7 +30,7 @@ def _exif_with_gps() -> bytes:
 
 
 def _create(owner, data: bytes | None = None, **kwargs) -> Meme:
-    return services.meme_create(owner=owner, photo=upload(data or photo_bytes()), **kwargs)
+    return meme_services.meme_create(owner=owner, photo=upload(data or photo_bytes()), **kwargs)
 
 
 def test_create_queues_then_processing_makes_a_ready_meme(
@@ -140,7 +142,7 @@ def test_a_failing_analysis_marks_the_meme_failed_with_a_reason(
     def broken(image):
         raise RuntimeError("model exploded")
 
-    monkeypatch.setattr(services, "default_analyzer", broken)
+    monkeypatch.setattr(pipeline, "default_analyzer", broken)
     with django_capture_on_commit_callbacks(execute=True):
         meme = _create(user)
     meme.refresh_from_db()
@@ -167,9 +169,9 @@ def test_broker_down_fails_the_meme_instead_of_leaving_it_queued(user, monkeypat
     def refuse(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(tasks.process_meme, "delay", refuse)
+    monkeypatch.setattr(tasks.process_meme, "apply_async", refuse)
     meme = make_meme(user, status=Meme.Status.QUEUED)
-    services.meme_enqueue(meme_id=meme.pk)
+    pipeline.meme_enqueue(meme_id=meme.pk)
     meme.refresh_from_db()
     assert meme.status == Meme.Status.FAILED and "queue" in meme.failure_reason
 
@@ -177,20 +179,20 @@ def test_broker_down_fails_the_meme_instead_of_leaving_it_queued(user, monkeypat
 def test_stale_jobs_are_reported_failed(user, settings):
     meme = make_meme(user, status=Meme.Status.PROCESSING)
     settings.MEME_JOB_TIMEOUT_SECONDS = 3600
-    assert services.meme_expire_stale(meme=meme).status == Meme.Status.PROCESSING
+    assert pipeline.meme_expire_stale(meme=meme).status == Meme.Status.PROCESSING
     settings.MEME_JOB_TIMEOUT_SECONDS = -1
-    meme = services.meme_expire_stale(meme=meme)
+    meme = pipeline.meme_expire_stale(meme=meme)
     assert meme.status == Meme.Status.FAILED and "too long" in meme.failure_reason
 
 
 def test_retry_requeues_a_failed_meme(user, fake_analysis, django_capture_on_commit_callbacks):
     meme = make_meme(user, status=Meme.Status.FAILED, failure_reason="x")
     with django_capture_on_commit_callbacks(execute=True):
-        services.meme_retry(meme=meme, user=user)
+        meme_services.meme_retry(meme=meme, user=user)
     meme.refresh_from_db()
     assert meme.status == Meme.Status.READY and meme.failure_reason == ""
     with pytest.raises(ValidationError):
-        services.meme_retry(meme=meme, user=user)
+        meme_services.meme_retry(meme=meme, user=user)
 
 
 def test_retry_of_a_long_failed_meme_is_not_reported_stale(user, settings):
@@ -198,7 +200,7 @@ def test_retry_of_a_long_failed_meme_is_not_reported_stale(user, settings):
     meme = make_meme(user, status=Meme.Status.FAILED, failure_reason="x")
     Meme.objects.filter(pk=meme.pk).update(updated_at=timezone.now() - timedelta(hours=2))
     settings.MEME_JOB_TIMEOUT_SECONDS = 600
-    meme = services.meme_expire_stale(meme=services.meme_retry(meme=meme, user=user))
+    meme = pipeline.meme_expire_stale(meme=meme_services.meme_retry(meme=meme, user=user))
     assert meme.status == Meme.Status.QUEUED and meme.failure_reason == ""
 
 
@@ -206,11 +208,11 @@ def test_retry_twice_from_stale_copies_queues_once(user, django_capture_on_commi
     meme = make_meme(user, status=Meme.Status.FAILED, failure_reason="x")
     double_click = Meme.objects.get(pk=meme.pk)
     queued = []
-    monkeypatch.setattr(services, "meme_enqueue", lambda *, meme_id: queued.append(meme_id))
+    monkeypatch.setattr(pipeline, "meme_enqueue", lambda *, meme_id: queued.append(meme_id))
     with django_capture_on_commit_callbacks(execute=True):
-        services.meme_retry(meme=meme, user=user)
+        meme_services.meme_retry(meme=meme, user=user)
         with pytest.raises(ValidationError):
-            services.meme_retry(meme=double_click, user=user)
+            meme_services.meme_retry(meme=double_click, user=user)
     assert queued == [meme.pk]
 
 
@@ -218,7 +220,9 @@ def test_update_rerenders_and_validates(user):
     meme = make_meme(user, top_text="a", bottom_text="b")
     before = meme.image.open("rb").read()
     old_name = meme.image.name
-    services.meme_update(meme=meme, user=user, top_text="  new   top ", font_size=150, text_color="#FF0000")
+    meme_services.meme_update(
+        meme=meme, user=user, top_text="  new   top ", font_size=150, text_color="#FF0000"
+    )
     meme.refresh_from_db()
     assert (meme.top_text, meme.bottom_text, meme.font_size, meme.text_color) == (
         "new top",
@@ -234,48 +238,48 @@ def test_update_rerenders_and_validates(user):
     assert ((pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)).any()
     for bad in ({"font_size": 20}, {"text_color": "red"}, {"top_text": "x" * 201}):
         with pytest.raises(ValidationError):
-            services.meme_update(meme=meme, user=user, **bad)
+            meme_services.meme_update(meme=meme, user=user, **bad)
 
 
 def test_only_the_owner_may_change_a_meme(user):
     meme = make_meme(user)
     stranger = make_user()
     with pytest.raises(PermissionDenied):
-        services.meme_update(meme=meme, user=stranger, top_text="mine now")
+        meme_services.meme_update(meme=meme, user=stranger, top_text="mine now")
     with pytest.raises(PermissionDenied):
-        services.meme_set_public(meme=meme, user=stranger, is_public=False)
+        meme_services.meme_set_public(meme=meme, user=stranger, is_public=False)
     with pytest.raises(PermissionDenied):
-        services.meme_delete(meme=meme, user=stranger)
+        meme_services.meme_delete(meme=meme, user=stranger)
 
 
 def test_choose_caption(user):
     meme = make_meme(user, topic="cats")
     caption = make_caption("I love | {topic}")
-    services.meme_choose_caption(meme=meme, user=user, caption_id=caption.pk)
+    meme_services.meme_choose_caption(meme=meme, user=user, caption_id=caption.pk)
     meme.refresh_from_db()
     assert (meme.top_text, meme.bottom_text, meme.caption_id) == ("I love", "cats", caption.pk)
     caption.refresh_from_db()
     assert caption.times_used == 1
     unapproved = make_caption("no | no", approved=False)
     with pytest.raises(ValidationError):
-        services.meme_choose_caption(meme=meme, user=user, caption_id=unapproved.pk)
+        meme_services.meme_choose_caption(meme=meme, user=user, caption_id=unapproved.pk)
 
 
 def test_publish_needs_a_ready_meme(user):
     queued = make_meme(user, status=Meme.Status.QUEUED, public=False)
     with pytest.raises(ValidationError):
-        services.meme_set_public(meme=queued, user=user, is_public=True)
+        meme_services.meme_set_public(meme=queued, user=user, is_public=True)
     ready = make_meme(user, public=False)
-    assert services.meme_set_public(meme=ready, user=user, is_public=True).is_public
+    assert meme_services.meme_set_public(meme=ready, user=user, is_public=True).is_public
 
 
 def test_like_toggle_counts_for_the_caption(user):
     caption = make_caption()
     meme = make_meme(make_user(), caption=caption)
-    assert services.meme_like_toggle(meme=meme, user=user) is True
+    assert social.meme_like_toggle(meme=meme, user=user) is True
     caption.refresh_from_db()
     assert caption.likes == 1 and Like.objects.filter(meme=meme).count() == 1
-    assert services.meme_like_toggle(meme=meme, user=user) is False
+    assert social.meme_like_toggle(meme=meme, user=user) is False
     caption.refresh_from_db()
     assert caption.likes == 0 and not Like.objects.exists()
 
@@ -283,32 +287,32 @@ def test_like_toggle_counts_for_the_caption(user):
 def test_private_memes_cannot_be_liked_or_commented_by_others(user):
     meme = make_meme(make_user(), public=False)
     with pytest.raises(PermissionDenied):
-        services.meme_like_toggle(meme=meme, user=user)
+        social.meme_like_toggle(meme=meme, user=user)
     with pytest.raises(PermissionDenied):
-        services.comment_create(meme=meme, user=user, text="hi")
+        social.comment_create(meme=meme, user=user, text="hi")
 
 
 def test_comments(user):
     meme = make_meme(make_user())
-    comment = services.comment_create(meme=meme, user=user, text="  nice one ")
+    comment = social.comment_create(meme=meme, user=user, text="  nice one ")
     assert comment.text == "nice one"
     for bad in ("", "   ", "x" * 501, "\x00\x01"):
         with pytest.raises(ValidationError):
-            services.comment_create(meme=meme, user=user, text=bad)
+            social.comment_create(meme=meme, user=user, text=bad)
     # Control characters (PostgreSQL refuses NUL outright) go; line breaks stay.
-    odd = services.comment_create(meme=meme, user=user, text="a\x00b\r\nc\u200b")
+    odd = social.comment_create(meme=meme, user=user, text="a\x00b\r\nc\u200b")
     assert odd.text == "ab\r\nc"
     odd.delete()
     with pytest.raises(PermissionDenied):
-        services.comment_delete(comment=comment, user=make_user())
-    services.comment_delete(comment=comment, user=meme.owner)
+        social.comment_delete(comment=comment, user=make_user())
+    social.comment_delete(comment=comment, user=meme.owner)
     assert not Comment.objects.exists()
 
 
 def test_delete_removes_files(user, settings):
     meme = make_meme(user)
     assert len(media_files(settings.MEDIA_ROOT)) == 3
-    services.meme_delete(meme=meme, user=user)
+    meme_services.meme_delete(meme=meme, user=user)
     assert not Meme.objects.exists() and media_files(settings.MEDIA_ROOT) == []
 
 
@@ -323,7 +327,7 @@ def test_user_delete_takes_memes_and_files(user, settings):
 
 def test_hide_memes():
     meme = make_meme()
-    assert services.memes_set_hidden(memes=Meme.objects.all(), hidden=True) == 1
+    assert moderation.memes_set_hidden(memes=Meme.objects.all(), hidden=True) == 1
     meme.refresh_from_db()
     assert meme.is_hidden
 
@@ -331,9 +335,9 @@ def test_hide_memes():
 def test_caption_seed_is_idempotent():
     # The data migration loaded them already; loading again adds nothing.
     assert Caption.objects.filter(source="seed").count() >= 7 * 40
-    assert services.caption_seed() == 0
+    assert captions.caption_seed() == 0
     Caption.objects.filter(source="seed", emotion="fear").first().delete()
-    assert services.caption_seed() == 1
+    assert captions.caption_seed() == 1
 
 
 def test_caption_import_reports_every_skipped_row():
@@ -356,7 +360,7 @@ def test_caption_import_reports_every_skipped_row():
         (9, {"emotion": "surprise", "text": "Whoa | really"}),
         (10, {"emotion": "surprise", "text": "Whoa | really"}),
     ]
-    report = services.caption_import(rows=rows)
+    report = captions.caption_import(rows=rows)
     assert report.created == 2
     reasons = dict(report.skipped)
     assert reasons[3] == "unknown emotion 'joyful'"
@@ -374,30 +378,30 @@ def test_relabel_skips_collisions_and_export_round_trips():
     a = make_caption("Same | text", emotion="sad")
     make_caption("Same | text", emotion="happy")
     b = make_caption("Other | text", emotion="sad")
-    moved = services.captions_relabel(captions=Caption.objects.filter(pk__in=[a.pk, b.pk]), emotion="happy")
+    moved = captions.captions_relabel(captions=Caption.objects.filter(pk__in=[a.pk, b.pk]), emotion="happy")
     assert moved == 1
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.emotion, b.emotion) == ("sad", "happy")
     with pytest.raises(ValidationError):
-        services.captions_relabel(captions=Caption.objects.all(), emotion="bored")
+        captions.captions_relabel(captions=Caption.objects.all(), emotion="bored")
     out = io.StringIO()
-    assert services.captions_export_csv(captions=Caption.objects.filter(pk=b.pk), out=out) == 1
+    assert captions.captions_export_csv(captions=Caption.objects.filter(pk=b.pk), out=out) == 1
     header, row = out.getvalue().splitlines()
     assert header.startswith("Caption_ID,Facial_Expression,Caption_Text")
     assert row.startswith(f"{b.pk},happy,Other | text")
 
 
 def test_check_validators():
-    assert services.check_topic("  cats   and dogs ") == "cats and dogs"
-    assert services.check_emotion("Happy") == "happy"
-    assert services.check_color("#ABCDEF") == "#abcdef"
-    assert services.check_font_size("75") == 75
+    assert checks.check_topic("  cats   and dogs ") == "cats and dogs"
+    assert checks.check_emotion("Happy") == "happy"
+    assert checks.check_color("#ABCDEF") == "#abcdef"
+    assert checks.check_font_size("75") == 75
     for check, bad in [
-        (services.check_topic, "t" * 61),
-        (services.check_emotion, "bored"),
-        (services.check_color, "#12345"),
-        (services.check_font_size, "big"),
+        (checks.check_topic, "t" * 61),
+        (checks.check_emotion, "bored"),
+        (checks.check_color, "#12345"),
+        (checks.check_font_size, "big"),
     ]:
         with pytest.raises(ValidationError):
             check(bad)

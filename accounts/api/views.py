@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deepmeme_site.api.docs import api_doc
-from deepmeme_site.api.throttles import SCOPED_THROTTLES
+from apikit.docs import api_doc
+from apikit.throttles import SCOPED_THROTTLES
 
 from .. import services
 

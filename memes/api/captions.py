@@ -7,13 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deepmeme_site.api.docs import api_doc
-from deepmeme_site.api.errors import service_errors
-from deepmeme_site.api.throttles import SCOPED_THROTTLES
+from apikit.docs import api_doc
+from apikit.errors import service_errors
+from apikit.throttles import SCOPED_THROTTLES
 from ml.emotions import EMOTIONS
 
-from .. import services
-from ..models import TEXT_MAX_LENGTH
+from ..limits import TEXT_MAX_LENGTH
+from ..services import captions
 
 
 class CaptionOutput(serializers.Serializer):
@@ -45,5 +45,5 @@ class CaptionSuggestApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors("text", emotion="emotion"):
-            caption = services.caption_suggest(user=request.user, **data.validated_data)
+            caption = captions.caption_suggest(user=request.user, **data.validated_data)
         return Response(CaptionOutput(caption).data, status=status.HTTP_201_CREATED)

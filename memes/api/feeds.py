@@ -23,8 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deepmeme_site.api.docs import api_doc
-from deepmeme_site.api.pagination import PageInput, keyset_page, paginated
+from apikit.docs import api_doc
+from apikit.pagination import PageInput, keyset_page, paginated
 
 from .. import selectors
 from ..models import Meme

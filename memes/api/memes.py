@@ -11,13 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deepmeme_site.api.docs import api_doc
-from deepmeme_site.api.errors import service_errors
-from deepmeme_site.api.throttles import SCOPED_THROTTLES
+from apikit.docs import api_doc
+from apikit.errors import service_errors
+from apikit.throttles import SCOPED_THROTTLES
 from ml.emotions import EMOTIONS
 
-from .. import selectors, services
-from ..models import TEXT_MAX_LENGTH, Meme
+from .. import access, limits
+from ..models import Meme
+from ..services import memes as meme_services
+from ..services import pipeline
 from .serializers import MemeOutput
 
 TAGS = ["memes"]
@@ -25,7 +27,7 @@ TAGS = ["memes"]
 
 def meme_response(request: Request, meme: Meme, code: int = status.HTTP_200_OK) -> Response:
     """The meme as its owner/viewer sees it now (fresh counts), with Location on a 202."""
-    meme = selectors.meme_get(public_id=meme.public_id, user=request.user)
+    meme = access.access_meme_for_view(user=request.user, public_id=meme.public_id)
     headers = {"Cache-Control": "no-store"}
     if code == status.HTTP_202_ACCEPTED:
         headers["Location"] = request.build_absolute_uri(reverse("api:meme-detail", args=[meme.public_id]))
@@ -38,9 +40,9 @@ class MemeCreateApi(APIView):
     throttle_scope = "upload"
 
     class InputSerializer(serializers.Serializer):
-        photo = serializers.FileField(help_text="JPEG, PNG or WebP; up to 10 MB and 40 megapixels.")
+        photo = serializers.FileField(help_text=limits.photo_help_text_lazy())
         topic = serializers.CharField(
-            max_length=services.TOPIC_MAX_LENGTH,
+            max_length=limits.TOPIC_MAX_LENGTH,
             required=False,
             allow_blank=True,
             default="",
@@ -67,7 +69,7 @@ class MemeCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors("photo", topic="topic", emotion="emotion_override"):
-            meme = services.meme_create(owner=request.user, **data.validated_data)
+            meme = meme_services.meme_create(owner=request.user, **data.validated_data)
         return meme_response(request, meme, status.HTTP_202_ACCEPTED)
 
 
@@ -75,12 +77,23 @@ class MemeDetailApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     class EditInputSerializer(serializers.Serializer):
-        top_text = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
-        bottom_text = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
-        font_size = serializers.IntegerField(
-            min_value=50, max_value=150, required=False, help_text="Largest text size, % of default."
+        # Limits from memes.limits (so the schema states them); the service checks the values.
+        top_text = serializers.CharField(max_length=limits.TEXT_MAX_LENGTH, required=False, allow_blank=True)
+        bottom_text = serializers.CharField(
+            max_length=limits.TEXT_MAX_LENGTH, required=False, allow_blank=True
         )
-        text_color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, help_text="Like #ffffff.")
+        font_size = serializers.IntegerField(
+            min_value=limits.FONT_SIZE_MIN,
+            max_value=limits.FONT_SIZE_MAX,
+            required=False,
+            help_text="Largest text size, % of default.",
+        )
+        text_color = serializers.RegexField(
+            limits.COLOR_PATTERN,
+            required=False,
+            help_text=limits.COLOR_MESSAGE,
+            error_messages={"invalid": limits.COLOR_MESSAGE},
+        )
 
     @api_doc(
         summary="A meme: status, faces, probabilities, captions and image addresses",
@@ -91,8 +104,8 @@ class MemeDetailApi(APIView):
         fails=[404],
     )
     def get(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
-        meme = services.meme_expire_stale(meme=meme)
+        meme = access.access_meme_for_view(user=request.user, public_id=public_id)
+        meme = pipeline.meme_expire_stale(meme=meme)
         return meme_response(request, meme)
 
     @api_doc(
@@ -106,11 +119,11 @@ class MemeDetailApi(APIView):
         location=True,
     )
     def patch(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
+        meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
         data = self.EditInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors(font_size="font_size", color="text_color"):
-            services.meme_update(meme=meme, user=request.user, **data.validated_data)
+            meme_services.meme_update(meme=meme, user=request.user, **data.validated_data)
         return meme_response(request, meme, status.HTTP_202_ACCEPTED)
 
     @api_doc(
@@ -121,9 +134,8 @@ class MemeDetailApi(APIView):
         fails=[403, 404],
     )
     def delete(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
-        services.access_meme_delete(user=request.user, meme=meme)
-        services.meme_delete(meme=meme)
+        meme = access.access_meme_for_delete(user=request.user, public_id=public_id)
+        meme_services.meme_delete(meme=meme, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -142,11 +154,11 @@ class MemeCaptionApi(APIView):
         location=True,
     )
     def post(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
+        meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors(caption="caption_id"):
-            services.meme_choose_caption(meme=meme, user=request.user, **data.validated_data)
+            meme_services.meme_choose_caption(meme=meme, user=request.user, **data.validated_data)
         return meme_response(request, meme, status.HTTP_202_ACCEPTED)
 
 
@@ -159,8 +171,8 @@ class MemeRetryApi(APIView):
         location=True,
     )
     def post(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
-        services.meme_retry(meme=meme, user=request.user)
+        meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
+        meme_services.meme_retry(meme=meme, user=request.user)
         return meme_response(request, meme, status.HTTP_202_ACCEPTED)
 
 
@@ -169,8 +181,8 @@ class _MemeVisibilityApi(APIView):
     is_public = True
 
     def post(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
-        services.meme_set_public(meme=meme, user=request.user, is_public=self.is_public)
+        meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
+        meme_services.meme_set_public(meme=meme, user=request.user, is_public=self.is_public)
         return meme_response(request, meme)
 
 

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deepmeme_site.api.docs import api_doc
-from deepmeme_site.api.pagination import PageInput, keyset_page, paginated
+from apikit.docs import api_doc
+from apikit.pagination import PageInput, keyset_page, paginated
 
-from .. import selectors, services
+from .. import access, checks, selectors
 from ..models import Report
+from ..services import moderation
 from .memes import meme_response
 from .serializers import MemeCardOutput, MemeOutput, UserRefOutput
 
 TAGS = ["moderation"]
 
 
+class CanModerate(BasePermission):
+    """memes.access.can_moderate as a DRF permission: refused (403) before anything is looked up."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return access.can_moderate(request.user)
+
+
 class _MemeHiddenApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanModerate]
     hidden = True
 
     def post(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
-        services.meme_set_hidden(meme=meme, user=request.user, hidden=self.hidden)
+        meme = access.access_meme_for_moderation(user=request.user, public_id=public_id)
+        moderation.meme_set_hidden(meme=meme, user=request.user, hidden=self.hidden)
         return meme_response(request, meme)
 
 
@@ -69,7 +77,7 @@ ReportPage = paginated(ReportOutput, "ReportPage")
 
 
 class ReportListApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanModerate]
 
     class FilterSerializer(PageInput):
         state = serializers.ChoiceField(choices=["open", "resolved"], default="open", required=False)
@@ -95,11 +103,11 @@ class ReportListApi(APIView):
 
 
 class ReportResolveApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [CanModerate]
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(
-            choices=services.REPORT_ACTIONS,
+            choices=checks.REPORT_ACTIONS,
             help_text="dismiss: the meme is fine; hide: keep it out of public lists; delete: remove it. "
             "Applies to every open report of the meme.",
         )
@@ -116,7 +124,7 @@ class ReportResolveApi(APIView):
         report = selectors.report_get(report_id=report_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_resolve(report=report, user=request.user, **data.validated_data)
+        report = moderation.report_resolve(report=report, user=request.user, **data.validated_data)
         if report is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ReportOutput(report, context={"request": request}).data)

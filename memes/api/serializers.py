@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from ml.emotions import EMOTIONS
 
-from .. import selectors
+from .. import access, selectors
 from ..captions import caption_texts
 from ..models import Caption, Comment, Meme
 
@@ -123,8 +123,7 @@ class MemeOutput(MemeCardOutput):
     updated_at = serializers.DateTimeField()
 
     def get_is_owner(self, meme: Meme) -> bool:
-        user = self.context["request"].user
-        return bool(user.is_authenticated and meme.owner_id == user.pk)
+        return access.can_edit_meme(self.context["request"].user, meme)
 
     @extend_schema_field(FaceOutput(many=True))
     def get_faces(self, meme: Meme) -> list[dict[str, Any]]:
@@ -165,7 +164,4 @@ class CommentOutput(serializers.Serializer):
     can_delete = serializers.SerializerMethodField(help_text="The viewer may delete it.")
 
     def get_can_delete(self, comment: Comment) -> bool:
-        user = self.context["request"].user
-        return bool(
-            user.is_authenticated and (user.pk in (comment.user_id, comment.meme.owner_id) or user.is_staff)
-        )
+        return access.can_delete_comment(self.context["request"].user, comment)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deepmeme_site.api.docs import api_doc
-from deepmeme_site.api.errors import service_errors
-from deepmeme_site.api.pagination import PageInput, keyset_page, paginated
-from deepmeme_site.api.throttles import SCOPED_THROTTLES
+from apikit.docs import api_doc
+from apikit.errors import service_errors
+from apikit.pagination import PageInput, keyset_page, paginated
+from apikit.throttles import SCOPED_THROTTLES
 
-from .. import selectors, services
-from ..models import Comment, Report
+from .. import access, limits, selectors
+from ..models import Report
+from ..services import moderation, social
 from .serializers import CommentOutput
 
 TAGS = ["social"]
@@ -28,8 +28,8 @@ class LikeOutput(serializers.Serializer):
 
 class MemeLikeApi(APIView):
     def _set(self, request: Request, public_id: str, liked: bool) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
-        liked = services.meme_like_set(meme=meme, user=request.user, liked=liked)
+        meme = access.access_meme_for_view(user=request.user, public_id=public_id)
+        liked = social.meme_like_set(meme=meme, user=request.user, liked=liked)
         return Response(LikeOutput({"liked": liked, "like_count": meme.likes.count()}).data)
 
     @api_doc(summary="Like a meme (idempotent)", tags=TAGS, responses={200: LikeOutput}, fails=[403, 404])
@@ -50,7 +50,7 @@ class MemeCommentsApi(APIView):
     throttle_scope = "comment"
 
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=services.COMMENT_MAX_LENGTH)
+        text = serializers.CharField(max_length=limits.COMMENT_MAX_LENGTH)
 
     @api_doc(
         summary="A meme's comments, oldest first",
@@ -60,7 +60,7 @@ class MemeCommentsApi(APIView):
         fails=[400, 404],
     )
     def get(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
+        meme = access.access_meme_for_view(user=request.user, public_id=public_id)
         params = PageInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         page = keyset_page(
@@ -82,11 +82,11 @@ class MemeCommentsApi(APIView):
         fails=[403, 404, 429],
     )
     def post(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
+        meme = access.access_meme_for_view(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors("text"):
-            comment = services.comment_create(meme=meme, user=request.user, **data.validated_data)
+            comment = social.comment_create(meme=meme, user=request.user, **data.validated_data)
         output = CommentOutput(comment, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
@@ -99,10 +99,8 @@ class CommentDetailApi(APIView):
         fails=[403, 404],
     )
     def delete(self, request: Request, comment_id: int) -> Response:
-        comment = get_object_or_404(Comment.objects.select_related("meme"), pk=comment_id)
-        # A comment on a meme this user can't see is as missing as the meme.
-        selectors.meme_get(public_id=comment.meme.public_id, user=request.user)
-        services.comment_delete(comment=comment, user=request.user)
+        comment = access.access_comment_for_delete(user=request.user, comment_id=comment_id)
+        social.comment_delete(comment=comment, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -124,7 +122,7 @@ class MemeReportApi(APIView):
     class InputSerializer(serializers.Serializer):
         reason = serializers.ChoiceField(choices=Report.Reason.choices)
         note = serializers.CharField(
-            max_length=services.REPORT_NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+            max_length=limits.REPORT_NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
         )
 
     @api_doc(
@@ -136,10 +134,10 @@ class MemeReportApi(APIView):
         fails=[403, 404, 429],
     )
     def post(self, request: Request, public_id: str) -> Response:
-        meme = selectors.meme_get(public_id=public_id, user=request.user)
+        meme = access.access_meme_for_view(user=request.user, public_id=public_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with service_errors(reason="reason", note="note"):
-            report, created = services.report_create(meme=meme, user=request.user, **data.validated_data)
+            report, created = moderation.report_create(meme=meme, user=request.user, **data.validated_data)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(MyReportOutput(report).data, status=code)

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from memes.services import caption_seed
+    from memes.services.captions import caption_seed
 
     caption_seed(caption_model=apps.get_model("memes", "Caption"))
 

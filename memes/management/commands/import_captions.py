@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from memes.models import Caption
-from memes.services import caption_import
+from memes.services.captions import caption_import
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:

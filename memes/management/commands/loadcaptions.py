@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from memes.services import caption_seed
+from memes.services.captions import caption_seed
 
 
 class Command(BaseCommand):

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from memes import services
+from memes import checks
+from memes.services import captions, pipeline
 from ml import render
 from ml.emotions import EMOTIONS
 
@@ -35,16 +36,16 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {photo_path}")
         try:
             with photo_path.open("rb") as handle:
-                checked = services.check_photo(File(handle, name=photo_path.name))
-            topic = services.check_topic(options["topic"])
+                checked = checks.check_photo(File(handle, name=photo_path.name))
+            topic = checks.check_topic(options["topic"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        result = services.run_pipeline(checked.image, topic=topic, emotion_override=options["emotion"])
+        result = pipeline.run_pipeline(checked.image, topic=topic, emotion_override=options["emotion"])
         out: Path = options["out"]
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(render.to_jpeg(result.image))
         if result.caption is not None:
-            services.caption_mark_used(caption=result.caption)
+            captions.caption_mark_used(caption=result.caption)
         if options["json"]:
             payload = {
                 "output": str(out),

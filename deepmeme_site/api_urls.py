@@ -1,12 +1,12 @@
-"""/api/: the schema, Swagger UI and version 1 of the API (namespace "api")."""
+"""/api/: the schema, Swagger UI and version 1 of the API (namespace "api"). Only URL wiring: the
+endpoints live in memes.api and accounts.api, their shared toolkit in apikit."""
 
 from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import views as accounts
+from apikit.errors import not_found
 from memes.api import captions, feeds, memes, moderation, social
-
-from .errors import not_found
 
 
 class MemeIdConverter:

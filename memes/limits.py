@@ -1,0 +1,57 @@
+"""Every limit on what people send, written once. Models, forms, serializers, services, templates,
+admin and the API docs read them from here, so a limit and the text that tells people about it
+can never disagree. Upload limits come from the environment (settings), so they are functions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.functional import lazy
+
+TEXT_MAX_LENGTH = 200  # a meme's top/bottom text, and a caption
+TOPIC_MAX_LENGTH = 60
+COMMENT_MAX_LENGTH = 500
+REPORT_NOTE_MAX_LENGTH = 500
+
+FONT_SIZE_MIN = 50  # percent of the default text size
+FONT_SIZE_MAX = 150
+FONT_SIZE_DEFAULT = 100
+
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+COLOR_MESSAGE = "Use a colour like #ffffff."
+COLOR_DEFAULT = "#ffffff"
+
+WORKING_MAX_SIDE = 4096  # memes are for screens; bounds render time and storage
+# Pillow's format name -> the name people know. MPO: the JPEGs many phones write.
+ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPEG"}
+ALLOWED_FORMATS_TEXT = "JPEG, PNG or WebP"
+ALLOWED_CONTENT_TYPES = "image/jpeg,image/png,image/webp"  # the file picker's `accept`
+
+
+def upload_max_bytes() -> int:
+    return int(settings.MEME_MAX_UPLOAD_BYTES)
+
+
+def upload_max_pixels() -> int:
+    return int(settings.MEME_MAX_PIXELS)
+
+
+def megabytes_text(size: int) -> str:
+    """A byte count as people read it: 10485760 -> "10 MB", 1572864 -> "1.5 MB"."""
+    return f"{round(size / 1_048_576, 1):g} MB"
+
+
+def upload_limit_text() -> str:
+    return megabytes_text(upload_max_bytes())
+
+
+def pixel_limit_text() -> str:
+    return f"{round(upload_max_pixels() / 1e6, 1):g} megapixels"
+
+
+def photo_help_text() -> str:
+    return f"{ALLOWED_FORMATS_TEXT}, up to {upload_limit_text()} and {pixel_limit_text()}."
+
+
+# For help texts built at import time (form and serializer fields): evaluated when shown, so they
+# follow the settings of the running process (and of a test's override).
+photo_help_text_lazy = lazy(photo_help_text, str)

@@ -12,13 +12,9 @@ from django.conf import settings
 from PIL import Image
 
 from . import captions as caption_rules
-from .models import TEXT_MAX_LENGTH
+from .limits import CAPTION_CANDIDATES, TEXT_MAX_LENGTH, TOPIC_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
-
-# Candidates per meme: ml.caption filters and reranks them and returns the best first.
-CANDIDATES = 4
-PHOTO_TOPIC_MAX_LENGTH = 60
 
 
 class CaptionerOff(Exception):
@@ -41,14 +37,14 @@ def captioner_enabled() -> bool:
 
 
 def _line(text: str) -> str:
-    return caption_rules.clean_text(str(text))[:TEXT_MAX_LENGTH]
+    return caption_rules.caption_line(str(text))[:TEXT_MAX_LENGTH]
 
 
 def write_captions(
     *,
     emotion: str,
     topic: str = "",
-    n: int = CANDIDATES,
+    n: int = CAPTION_CANDIDATES,
     seed: int | None = None,
     avoid: Collection[tuple[str, str]] = (),
 ) -> list[WrittenCaption]:
@@ -67,8 +63,10 @@ def write_captions(
     written: list[WrittenCaption] = []
     for caption in generated:
         lines = (_line(caption.top), _line(caption.bottom))
-        if any(lines) and lines not in avoid and WrittenCaption(*lines) not in written:
-            written.append(WrittenCaption(*lines))
+        candidate = WrittenCaption(*lines)
+        fits = len(candidate.text) <= TEXT_MAX_LENGTH  # stored as one Caption text
+        if any(lines) and fits and lines not in avoid and candidate not in written:
+            written.append(candidate)
     return written
 
 
@@ -84,7 +82,7 @@ def guess_photo_topic(image: Image.Image) -> str:
     except Exception:  # a missing topic is fine: the caption is written without one
         logger.warning("could not guess the photo's topic", exc_info=True)
         return ""
-    return caption_rules.clean_text(topic or "")[:PHOTO_TOPIC_MAX_LENGTH]
+    return caption_rules.clean_text(topic or "")[:TOPIC_MAX_LENGTH]
 
 
 def warm_up() -> None:

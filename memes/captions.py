@@ -74,10 +74,12 @@ def like_rate_draw(*, likes: int, uses: int, rng: random.Random) -> float:
     return rng.betavariate(1 + max(likes, 0), 1 + max(uses - likes, 0))
 
 
+def caption_line(text: str) -> str:
+    """One line of a caption as we store it: clean, with no bar (our separator) and no braces
+    (a {topic} slot is ours to place, not the writer's)."""
+    return clean_text(text.replace(SEPARATOR, " ").replace("{", "(").replace("}", ")"))
+
+
 def join_caption(top: str, bottom: str) -> str:
-    """The stored "TOP | BOTTOM" form of two lines (a bar or {topic} inside a line is not ours)."""
-
-    def line(text: str) -> str:
-        return clean_text(text.replace(SEPARATOR, " ").replace("{", "(").replace("}", ")"))
-
-    return f"{line(top)} {SEPARATOR} {line(bottom)}"
+    """The stored "TOP | BOTTOM" form of two lines; caption_texts() splits it back."""
+    return f"{caption_line(top)} {SEPARATOR} {caption_line(bottom)}".strip()

@@ -12,6 +12,11 @@ TOPIC_MAX_LENGTH = 60
 COMMENT_MAX_LENGTH = 500
 REPORT_NOTE_MAX_LENGTH = 500
 
+# Captions (memes.captioner, memes.services.captions, memes.selectors)
+CAPTION_CANDIDATES = 4  # the model writes this many per meme; filtered and reranked, the best is used
+WRITE_ANOTHER_COUNT = 3  # fresh model captions per "Write another"
+CAPTION_CHOICES = 6  # curated "other captions" on a meme's page and in the API
+
 FONT_SIZE_MIN = 50  # percent of the default text size
 FONT_SIZE_MAX = 150
 FONT_SIZE_DEFAULT = 100
@@ -20,7 +25,18 @@ COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 COLOR_MESSAGE = "Use a colour like #ffffff."
 COLOR_DEFAULT = "#ffffff"
 
+# The text layout (memes.checks.check_boxes, the editor, the API). Positions are fractions of the
+# picture; a box's size is percent of the default text size, its outline percent of the font size.
+BOXES_MAX = 6
+BOX_MIN_SIDE = 0.05  # a box narrower or shorter than this could not hold a readable letter
+BOX_SIZE_MIN = 20
+BOX_SIZE_MAX = 200
+OUTLINE_WIDTH_MAX = 20
+
 WORKING_MAX_SIDE = 4096  # memes are for screens; bounds render time and storage
+# The longer side at most this many times the shorter: a 20000x100 strip would become an
+# unreadable 4096x20 meme, while phone panoramas (about 4:1 to 8:1) still fit.
+MAX_ASPECT_RATIO = 10
 # Pillow's format name -> the name people know. MPO: the JPEGs many phones write.
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPEG"}
 ALLOWED_FORMATS_TEXT = "JPEG, PNG or WebP"

@@ -4,6 +4,7 @@ Fetching one meme for a person goes through memes.access, which checks who may s
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -16,7 +17,8 @@ from django.utils import timezone
 
 from ml.emotions import EMOTIONS
 
-from .captions import TOPIC_PLACEHOLDER
+from .captions import TOPIC_PLACEHOLDER, caption_texts, like_rate_draw
+from .limits import CAPTION_CHOICES
 from .models import Caption, Comment, Like, Meme, Report
 
 FeedOrder = Literal["new", "top"]
@@ -127,13 +129,25 @@ def meme_comments(*, meme: Meme) -> QuerySet[Comment]:
 
 
 def caption_suggestions(
-    *, emotion: str, topic: str = "", limit: int = 6, rng: random.Random | None = None
+    *,
+    emotion: str,
+    topic: str = "",
+    limit: int = CAPTION_CHOICES,
+    rng: random.Random | None = None,
+    exclude_ids: Collection[int] = (),
 ) -> list[Caption]:
-    """Approved captions for an emotion, best first. With a topic, captions written for a topic
-    ({topic}) or mentioning it come first; without one, {topic} captions are left out. Within a
-    group the order is random, leaning towards captions people liked."""
+    """Approved captions for an emotion, best first, leaving out `exclude_ids`. With a topic,
+    captions written for a topic ({topic}) or mentioning it come first; without one, {topic}
+    captions are left out. Within a group, captions rank by a Thompson-sampling draw over their
+    likes by others per use (memes.captions.like_rate_draw): liked ones usually lead, new ones
+    still get their turn. A seeded `rng` gives the same order every time."""
     rng = rng or random.Random()
-    captions = list(Caption.objects.filter(emotion=emotion, approved=True))
+    # In id order, so that a seeded rng draws the same number for the same caption every time.
+    captions = list(
+        Caption.objects.filter(emotion=emotion, approved=True)
+        .exclude(pk__in=list(exclude_ids))
+        .order_by("pk")
+    )
     topic_words = {w for w in topic.lower().split() if len(w) > 2}
 
     def group(c: Caption) -> int:
@@ -143,9 +157,61 @@ def caption_suggestions(
 
     if not topic:
         captions = [c for c in captions if TOPIC_PLACEHOLDER not in c.text]
-    keyed = [(group(c), -rng.random() * (1 + c.likes), c) for c in captions]
+    keyed = [(group(c), -like_rate_draw(likes=c.likes, uses=c.times_used, rng=rng), c) for c in captions]
     keyed.sort(key=lambda t: (t[0], t[1]))
     return [c for _, _, c in keyed[:limit]]
+
+
+def meme_previous_of_owner(*, meme: Meme) -> Meme | None:
+    """The person's most recent other finished meme: its caption is not used again right away."""
+    return (
+        Meme.objects.filter(owner_id=meme.owner_id, status=Meme.Status.READY)
+        .exclude(pk=meme.pk)
+        .only("pk", "caption_id", "top_text", "bottom_text")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def caption_choice(*, caption: Caption, topic: str) -> dict[str, Any]:
+    """A caption as a meme's page and the API offer it: its two lines for this topic, and who
+    wrote it ("model": the captioner; "curated": our curated set)."""
+    top, bottom = caption_texts(caption.text, topic)
+    return {
+        "id": caption.pk,
+        "top_text": top,
+        "bottom_text": bottom,
+        "text": " / ".join(t for t in (top, bottom) if t),
+        "source": Meme.CaptionSource.MODEL
+        if caption.source == Caption.Source.GENERATED
+        else Meme.CaptionSource.CURATED,
+    }
+
+
+def meme_caption_choices(*, meme: Meme, limit: int = CAPTION_CHOICES) -> list[dict[str, Any]]:
+    """A meme's other captions for its owner: first those the model wrote for it ("write
+    another"), newest first, then curated ones. Never the current caption, and the same on every
+    page load: the curated draw is seeded by the meme."""
+    exclude = [meme.caption_id] if meme.caption_id else []
+    written = (
+        Caption.objects.filter(generated_for=meme, approved=False)
+        .exclude(pk__in=exclude)
+        .order_by("-pk")[:limit]
+    )
+    curated = caption_suggestions(
+        emotion=meme.emotion,
+        topic=meme.topic,
+        limit=limit,
+        rng=random.Random(f"caption-choices:{meme.public_id}"),  # str seeds hash stably across processes
+        exclude_ids=exclude,
+    )
+    return [caption_choice(caption=c, topic=meme.topic) for c in [*written, *curated]]
+
+
+def captions_generated_liked(*, captions: QuerySet[Caption] | None = None) -> QuerySet[Caption]:
+    """Captions the model wrote that other people liked: what curators look at to promote."""
+    captions = Caption.objects.all() if captions is None else captions
+    return captions.filter(source=Caption.Source.GENERATED, likes__gt=0).order_by("-likes", "-pk")
 
 
 def caption_counts_by_emotion() -> list[dict[str, Any]]:

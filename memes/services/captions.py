@@ -1,8 +1,12 @@
-"""The caption dataset: seed, count uses, curate (approve, relabel), import, export, suggest."""
+"""Captions: the worker's choice (the model first, curated captions by Thompson sampling when it is
+off or fails), the model's captions kept per meme, and the dataset (seed, count uses, curate,
+promote, import, export, suggest)."""
 
 from __future__ import annotations
 
 import csv
+import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -10,11 +14,12 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from PIL import Image
 
-from .. import access, checks
+from .. import access, captioner, checks, selectors
 from .. import captions as caption_rules
 from ..limits import TEXT_MAX_LENGTH
-from ..models import Caption
+from ..models import Caption, Meme
 from ..seed_captions import SEED_CAPTIONS
 
 
@@ -99,6 +104,19 @@ def caption_import(
     return report
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) phones
+# home, =cmd|... ran programs): OWASP's "CSV injection". Tab and CR are there because some
+# spreadsheets skip them before looking for the formula sign.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A cell that a spreadsheet shows as text: a leading apostrophe stops it being a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def captions_export_csv(*, captions: models.QuerySet[Caption], out: IO[str]) -> int:
     """Write captions in the paper's dataset format plus our curation columns."""
     writer = csv.writer(out)
@@ -107,7 +125,8 @@ def captions_export_csv(*, captions: models.QuerySet[Caption], out: IO[str]) -> 
     )
     count = 0
     for c in captions.order_by("pk").iterator():
-        writer.writerow([c.pk, c.emotion, c.text, c.source, int(c.approved), c.times_used, c.likes])
+        row = [c.pk, c.emotion, c.text, c.source, int(c.approved), c.times_used, c.likes]
+        writer.writerow([csv_safe(cell) for cell in row])
         count += 1
     return count
 
@@ -134,3 +153,89 @@ def caption_suggest(*, user: Any, text: str, emotion: str) -> Caption:
         raise ValidationError(
             "That caption is already in our list for this emotion.", code="duplicate"
         ) from exc
+
+
+# --- the model's captions and the curated fallback ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChosenCaption:
+    """The caption a new meme gets: its two lines, who wrote them (Meme.CaptionSource), the
+    curated Caption used (None for the model's, which the job stores with caption_record_generated)
+    and the photo topic offered to the model."""
+
+    top: str
+    bottom: str
+    source: str
+    caption: Caption | None = None
+    written: captioner.WrittenCaption | None = None
+    photo_topic: str = ""
+
+
+def caption_choose_for_photo(
+    *,
+    image: Image.Image,
+    emotion: str,
+    topic: str = "",
+    previous: Meme | None = None,
+    rng: random.Random | None = None,
+) -> ChosenCaption:
+    """The worker's "Writing a caption". The model first: its best candidate that is not the
+    person's previous caption; without a topic, what the photo confidently shows is offered as
+    one. When the model is off, fails or writes nothing usable: a curated caption by Thompson
+    sampling, never the previous meme's. Reads only; the job stores the result."""
+    avoid = [(previous.top_text, previous.bottom_text)] if previous is not None else []
+    photo_topic = "" if topic or not captioner.captioner_enabled() else captioner.guess_photo_topic(image)
+    try:
+        written = captioner.write_captions(emotion=emotion, topic=topic or photo_topic, avoid=avoid)
+    except captioner.CaptionerOff:
+        written = []
+    if written:
+        best = written[0]
+        return ChosenCaption(
+            best.top, best.bottom, Meme.CaptionSource.MODEL, written=best, photo_topic=photo_topic
+        )
+    exclude = [previous.caption_id] if previous is not None and previous.caption_id else []
+    picked = selectors.caption_suggestions(
+        emotion=emotion, topic=topic, limit=1, rng=rng, exclude_ids=exclude
+    )
+    if picked:
+        top, bottom = caption_rules.caption_texts(picked[0].text, topic)
+        return ChosenCaption(top, bottom, Meme.CaptionSource.CURATED, caption=picked[0])
+    # No approved caption at all (an emptied table) must not stop the meme: our own seed lines.
+    pool = [t for t in SEED_CAPTIONS[emotion] if caption_rules.TOPIC_PLACEHOLDER not in t or topic]
+    fresh = [t for t in pool if caption_rules.caption_texts(t, topic) not in avoid] or pool
+    top, bottom = caption_rules.caption_texts((rng or random).choice(fresh), topic)
+    return ChosenCaption(top, bottom, Meme.CaptionSource.CURATED)
+
+
+def caption_record_generated(*, meme: Meme, written: captioner.WrittenCaption) -> Caption:
+    """Keep a model caption as a Caption of its meme (source "generated", unapproved): likes on
+    the meme count for it, its owner may pick it, curators can find and promote it. A text that
+    already exists for this emotion is that caption (the unique rule), not a copy."""
+    caption, _created = Caption.objects.get_or_create(
+        emotion=meme.emotion,
+        text=written.text,
+        defaults={"source": Caption.Source.GENERATED, "approved": False, "generated_for": meme},
+    )
+    return caption
+
+
+def caption_promote(*, caption: Caption) -> Caption:
+    """A curator adds a caption the model wrote to the curated set: approved, so the fallback and
+    every meme's "other captions" can offer it. Its source stays "generated" (where it came from
+    is never lost), and the topic of the meme it was written for becomes the {topic} slot, so it
+    fits any meme's topic rather than repeating that one."""
+    if caption.source != Caption.Source.GENERATED:
+        raise ValidationError("Only captions the model wrote can be promoted; approve others.", code="source")
+    meme = caption.generated_for
+    topic = (meme.topic or meme.photo_topic) if meme is not None else ""
+    text = caption.text
+    if topic and caption_rules.TOPIC_PLACEHOLDER not in text:
+        pattern = re.compile(rf"(?<!\w){re.escape(topic)}(?!\w)", re.IGNORECASE)
+        text = pattern.sub(caption_rules.TOPIC_PLACEHOLDER, text)
+    if Caption.objects.filter(emotion=caption.emotion, text=text).exclude(pk=caption.pk).exists():
+        raise ValidationError(f"{text!r} is already a {caption.emotion} caption.", code="duplicate")
+    caption.text, caption.approved = text, True
+    caption.save(update_fields=["text", "approved"])
+    return caption

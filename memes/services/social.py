@@ -13,7 +13,8 @@ from ..models import Caption, Comment, Like, Meme
 
 def meme_like_set(*, meme: Meme, user: Any, liked: bool) -> bool:
     """Like (liked=True) or unlike, idempotently: asking twice changes nothing the second time.
-    A like also counts for the caption, which is how curators see which captions land."""
+    A like by someone else also counts for the caption, which is how curators (and the caption
+    ranking) see which captions land; the owner liking their own meme says nothing about it."""
     access.ensure_can_interact(user=user, meme=meme)
     with transaction.atomic():
         if liked:
@@ -24,7 +25,7 @@ def meme_like_set(*, meme: Meme, user: Any, liked: bool) -> bool:
                 changed = False
         else:
             changed = Like.objects.filter(meme=meme, user=user).delete()[0] > 0
-        if changed and meme.caption_id:
+        if changed and meme.caption_id and user.pk != meme.owner_id:
             captions = Caption.objects.filter(pk=meme.caption_id)
             if liked:
                 captions.update(likes=F("likes") + 1)

@@ -9,6 +9,7 @@ checks for a service that already holds the object.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -114,22 +115,23 @@ def access_meme_for_view(*, user: Any, public_id: str) -> Meme:
     return meme
 
 
-def access_meme_for_edit(*, user: Any, public_id: str) -> Meme:
+def _access_meme(user: Any, public_id: str, ensure: Callable[..., None]) -> Meme:
+    # 404 before 403: whether a meme exists is only told to those who may see it.
     meme = access_meme_for_view(user=user, public_id=public_id)
-    ensure_can_edit_meme(user=user, meme=meme)
+    ensure(user=user, meme=meme)
     return meme
+
+
+def access_meme_for_edit(*, user: Any, public_id: str) -> Meme:
+    return _access_meme(user, public_id, ensure_can_edit_meme)
 
 
 def access_meme_for_delete(*, user: Any, public_id: str) -> Meme:
-    meme = access_meme_for_view(user=user, public_id=public_id)
-    ensure_can_delete_meme(user=user, meme=meme)
-    return meme
+    return _access_meme(user, public_id, ensure_can_delete_meme)
 
 
 def access_meme_for_interact(*, user: Any, public_id: str) -> Meme:
-    meme = access_meme_for_view(user=user, public_id=public_id)
-    ensure_can_interact(user=user, meme=meme)
-    return meme
+    return _access_meme(user, public_id, ensure_can_interact)
 
 
 def access_meme_for_moderation(*, user: Any, public_id: str) -> Meme:

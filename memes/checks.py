@@ -96,18 +96,27 @@ def check_emotion(value: str | None, *, allow_blank: bool = True) -> str:
     return value
 
 
-def check_topic(value: str | None) -> str:
+def _clean_text_within(value: str | None, *, limit: int, message: str, code: str) -> str:
+    """One line of text, cleaned as captions are (whitespace collapsed, control characters gone),
+    at most `limit` characters."""
     value = caption_rules.clean_text(value or "")
-    if len(value) > limits.TOPIC_MAX_LENGTH:
-        raise ValidationError(f"Keep the topic under {limits.TOPIC_MAX_LENGTH} characters.", code="topic")
+    if len(value) > limit:
+        raise ValidationError(message, code=code)
     return value
+
+
+def check_topic(value: str | None) -> str:
+    limit = limits.TOPIC_MAX_LENGTH
+    return _clean_text_within(
+        value, limit=limit, message=f"Keep the topic under {limit} characters.", code="topic"
+    )
 
 
 def check_text(value: str | None, *, name: str = "Text") -> str:
-    value = caption_rules.clean_text(value or "")
-    if len(value) > limits.TEXT_MAX_LENGTH:
-        raise ValidationError(f"{name} can be at most {limits.TEXT_MAX_LENGTH} characters.", code="text")
-    return value
+    limit = limits.TEXT_MAX_LENGTH
+    return _clean_text_within(
+        value, limit=limit, message=f"{name} can be at most {limit} characters.", code="text"
+    )
 
 
 def check_color(value: str | None) -> str:
@@ -157,10 +166,10 @@ def check_report_reason(value: str | None) -> str:
 
 
 def check_report_note(value: str | None) -> str:
-    value = caption_rules.clean_text(value or "")
-    if len(value) > limits.REPORT_NOTE_MAX_LENGTH:
-        raise ValidationError(f"Keep the note under {limits.REPORT_NOTE_MAX_LENGTH} characters.", code="note")
-    return value
+    limit = limits.REPORT_NOTE_MAX_LENGTH
+    return _clean_text_within(
+        value, limit=limit, message=f"Keep the note under {limit} characters.", code="note"
+    )
 
 
 def check_report_action(value: str | None) -> str:

@@ -63,6 +63,13 @@ class Meme(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     stage = models.CharField(max_length=60, blank=True, help_text="What the job is doing right now.")
     failure_reason = models.TextField(blank=True, help_text="Shown to the owner when the job failed.")
+    # The job's attempt token: each new attempt (a retry, the sweeper restarting a lost job) takes
+    # the next number, and a job runs only while its message carries the current one, so a stale
+    # delivery (a killed worker's message handed out again) cannot revive a failed or retried meme.
+    attempt = models.PositiveIntegerField(default=1, editable=False)
+    # How often the sweeper restarted this attempt's job (its worker died): at most
+    # MEME_JOB_MAX_ATTEMPTS - 1 times, then the meme is reported failed. A retry starts again at 0.
+    restarts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     # faces: ml.analyze(...).to_dict()["faces"], largest first; [] when no face was found.
     faces = models.JSONField(default=list, blank=True)

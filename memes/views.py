@@ -105,7 +105,7 @@ def gallery(request: HttpRequest, username: str) -> HttpResponse:
 
 def meme_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     meme = access.access_meme_for_view(user=request.user, public_id=public_id)
-    meme = pipeline.meme_expire_stale(meme=meme)
+    meme = pipeline.meme_recover_if_lost(meme=meme)
     is_owner = access.can_edit_meme(request.user, meme)
     comments = list(selectors.meme_comments(meme=meme))
     for comment in comments:
@@ -143,7 +143,7 @@ def meme_url(meme: Meme) -> str:
 @require_GET
 def meme_status(request: HttpRequest, public_id: str) -> JsonResponse:
     meme = access.access_meme_for_view(user=request.user, public_id=public_id)
-    meme = pipeline.meme_expire_stale(meme=meme)
+    meme = pipeline.meme_recover_if_lost(meme=meme)
     return JsonResponse(selectors.meme_status(meme=meme), headers={"Cache-Control": "no-store"})
 
 

@@ -15,9 +15,10 @@ class WorkerFailed(RuntimeError):
 
 
 def start_worker(
-    *, env: dict[str, str], queue: str, log_path: Path, timeout: float = 120
+    *, env: dict[str, str], queue: str, log_path: Path, timeout: float = 120, extra_args: tuple[str, ...] = ()
 ) -> subprocess.Popen:
-    """A solo-pool worker consuming only `queue`, logging to `log_path`; returns once it is ready."""
+    """A solo-pool worker consuming only `queue`, logging to `log_path`; returns once it is ready.
+    `extra_args` go to `celery worker` (e.g. `-B` to run beat, the sweeper's clock, inside it)."""
     command = [
         sys.executable,
         "-m",
@@ -28,7 +29,7 @@ def start_worker(
         "--pool=solo",
         "--loglevel=INFO",
     ]
-    command += ["-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"]
+    command += ["-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", *extra_args]
     with open(log_path, "w") as log:  # the child keeps its own handle
         worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout

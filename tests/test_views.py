@@ -77,11 +77,14 @@ def test_profile_redirects_to_gallery(user_client, user):
     assert user_client.get(reverse("profile")).url == reverse("memes:gallery", args=[user.username])
 
 
-def test_delete_account_needs_password_and_removes_everything(user_client, user, settings):
+def test_delete_account_needs_password_and_removes_everything(
+    user_client, user, settings, django_capture_on_commit_callbacks
+):
     make_meme(user)
     response = user_client.post(reverse("delete_account"), {"password": "wrong"})
     assert response.status_code == 400 and User.objects.filter(pk=user.pk).exists()
-    response = user_client.post(reverse("delete_account"), {"password": PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the delete is committed
+        response = user_client.post(reverse("delete_account"), {"password": PASSWORD})
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists() and not Meme.objects.exists()
     assert media_files(settings.MEDIA_ROOT) == []
@@ -319,14 +322,15 @@ def test_caption_admin_summary_filters_and_actions(admin_client_):
     assert f"{pending.pk},sad,Pending | one,imported,0" in response.content.decode()
 
 
-def test_meme_admin_hide_and_delete_with_files(admin_client_, settings):
+def test_meme_admin_hide_and_delete_with_files(admin_client_, settings, django_capture_on_commit_callbacks):
     meme = make_meme()
     url = reverse("admin:memes_meme_changelist")
     assert admin_client_.get(url).status_code == 200
     admin_client_.post(url, {"action": "hide", "_selected_action": [meme.pk]})
     meme.refresh_from_db()
     assert meme.is_hidden
-    admin_client_.post(url, {"action": "delete_with_files", "_selected_action": [meme.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client_.post(url, {"action": "delete_with_files", "_selected_action": [meme.pk]})
     assert not Meme.objects.exists() and media_files(settings.MEDIA_ROOT) == []
 
 

@@ -105,7 +105,7 @@ class MemeDetailApi(APIView):
     )
     def get(self, request: Request, public_id: str) -> Response:
         meme = access.access_meme_for_view(user=request.user, public_id=public_id)
-        meme = pipeline.meme_expire_stale(meme=meme)
+        meme = pipeline.meme_recover_if_lost(meme=meme)
         return meme_response(request, meme)
 
     @api_doc(

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ml import render
@@ -39,9 +40,9 @@ def meme_create(*, owner: Any, photo: File, topic: str = "", emotion_override: s
         with transaction.atomic():
             meme.photo.save("photo.jpg", ContentFile(render.to_jpeg(checked.image, quality=95)), save=False)
             meme.save()
-            transaction.on_commit(lambda: pipeline.meme_enqueue(meme_id=meme.pk))
+            transaction.on_commit(lambda: pipeline.meme_enqueue(meme_id=meme.pk, attempt=meme.attempt))
     except Exception:
-        pipeline.stored_file_delete(meme.photo)
+        pipeline.stored_files_delete(meme.photo.storage, [meme.photo.name])
         raise
     return meme
 
@@ -50,15 +51,22 @@ def meme_retry(*, meme: Meme, user: Any) -> Meme:
     access.ensure_can_edit_meme(user=user, meme=meme)
     if meme.status != Meme.Status.FAILED:
         raise ValidationError("Only a failed meme can be retried.", code="not_failed")
-    # Only from failed (a double click queues one job, not two), and with a fresh updated_at: the
-    # stale-job check measures from it, and would call a meme that failed long ago stuck at once.
+    # Only from failed (a double click queues one job, not two). A new attempt: messages of the old
+    # one can no longer run it; the old reason goes; a fresh updated_at, which the sweeper measures
+    # lost jobs from (a meme that failed long ago is not lost the moment it is retried).
     retried = Meme.objects.filter(pk=meme.pk, status=Meme.Status.FAILED).update(
-        status=Meme.Status.QUEUED, stage="Waiting for a worker", failure_reason="", updated_at=timezone.now()
+        status=Meme.Status.QUEUED,
+        stage=pipeline.WAITING,
+        failure_reason="",
+        attempt=F("attempt") + 1,
+        restarts=0,
+        updated_at=timezone.now(),
     )
     if not retried:
         raise ValidationError("Only a failed meme can be retried.", code="not_failed")
     meme.refresh_from_db()
-    transaction.on_commit(lambda: pipeline.meme_enqueue(meme_id=meme.pk))
+    attempt = meme.attempt
+    transaction.on_commit(lambda: pipeline.meme_enqueue(meme_id=meme.pk, attempt=attempt))
     return meme
 
 
@@ -87,8 +95,7 @@ def meme_update(
         meme.font_size = checks.check_font_size(font_size)
     if text_color is not None:
         meme.text_color = checks.check_color(text_color)
-    pipeline.rerender(meme)
-    meme.save()
+    pipeline.rerender(meme)  # saves the meme with its new files
     return meme
 
 
@@ -100,8 +107,7 @@ def meme_choose_caption(*, meme: Meme, user: Any, caption_id: int | str) -> Meme
         raise ValidationError("That caption is not available.", code="caption")
     meme.caption = caption
     meme.top_text, meme.bottom_text = caption_rules.caption_texts(caption.text, meme.topic)
-    pipeline.rerender(meme)
-    meme.save()
+    pipeline.rerender(meme)  # saves the meme with its new files
     captions.caption_mark_used(caption=caption)
     return meme
 
@@ -120,10 +126,11 @@ def meme_delete(*, meme: Meme, user: Any | None = None) -> None:
     for the paths that decided already (admin, account deletion, a resolved report)."""
     if user is not None:
         access.ensure_can_delete_meme(user=user, meme=meme)
-    files = [meme.photo, meme.image, meme.thumbnail]
-    meme.delete()
-    for file in files:
-        pipeline.stored_file_delete(file)
+    names = [meme.photo.name, meme.image.name, meme.thumbnail.name]
+    with transaction.atomic():
+        meme.delete()
+        # Only once the delete is committed: a rollback keeps the row and so its files.
+        pipeline.stored_files_delete_on_commit(meme.photo.storage, names)
 
 
 def memes_delete(*, memes: Iterable[Meme]) -> int:

@@ -211,9 +211,10 @@ def test_publish_and_unpublish(api, owner_api, owner):
     assert_error(owner_api.post(f"{detail(queued.public_id)}publish/"), 400, "not_ready")
 
 
-def test_owner_deletes_with_files(owner_api, owner, _media_root):
+def test_owner_deletes_with_files(owner_api, owner, _media_root, django_capture_on_commit_callbacks):
     meme = make_meme(owner)
-    assert owner_api.delete(detail(meme.public_id)).status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the delete is committed
+        assert owner_api.delete(detail(meme.public_id)).status_code == 204
     assert not Meme.objects.exists() and media_files(_media_root) == []
     assert_error(owner_api.delete(detail(meme.public_id)), 404)
 

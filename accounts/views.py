@@ -1,13 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from apikit.throttles import web_rate_limit
 
 from .forms import DeleteAccountForm, SignUpForm
 from .services import user_delete
 
 
+@web_rate_limit("signup")  # the API's sign-up rate, counted together with the app's sign-ups
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("memes:upload")
@@ -35,3 +39,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Your account and {count} meme(s) are deleted. Goodbye!")
         return redirect("memes:feed")
     return render(request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# Django's reset page, with the API's per-address rate: one address cannot fill a victim's inbox.
+password_reset = web_rate_limit("password_reset")(PasswordResetView.as_view())

@@ -20,6 +20,8 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .throttles import throttled_message
+
 NON_FIELD_KEYS = {"non_field_errors", "__all__"}
 # Default codes by status, for exceptions that bring none of their own (Http404, PermissionDenied).
 CODES = {
@@ -128,8 +130,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = getattr(detail, "code", None) or CODES.get(response.status_code, "error")
     message = str(detail) or "The request could not be handled."
     if isinstance(exc, exceptions.Throttled):
-        wait = int(exc.wait or 1)
-        message = f"Too many requests. Try again in {wait} second{'s' if wait != 1 else ''}."
+        message = throttled_message(int(exc.wait or 1))  # the web forms' 429 page says the same
     response.data = error_body(code, message)
     return response
 

@@ -2,7 +2,7 @@
 endpoints live in memes.api and accounts.api, their shared toolkit in apikit."""
 
 from django.urls import include, path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import views as accounts
 from apikit.errors import not_found
@@ -59,6 +59,9 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^(?P<path>.*)$", not_found),  # anything else under /api/: a JSON 404
+    # The split view serves Swagger UI's init script as a file: no inline script under our CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/: a JSON 404. [\s\S], not ".": a path with a newline (%0A) must
+    # match too, or it falls through to Django's HTML 404.
+    re_path(r"^(?P<path>[\s\S]*)$", not_found),
 ]

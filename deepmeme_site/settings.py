@@ -289,14 +289,13 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-# "<scope>_user" limits a signed-in person (login: the account being tried), "<scope>_ip" an address.
+# "<scope>_user" limits a signed-in person, "<scope>_ip" an address. The same rates limit the web
+# forms (apikit.throttles.check_rate). Logins are limited by django-axes instead (below).
 # Each is overridable, e.g. API_THROTTLE_LOGIN_IP=100/min; an empty value turns that limit off.
 API_THROTTLE_RATES = {
     scope: env.str(f"API_THROTTLE_{scope.upper()}", default=rate) or None
     for scope, rate in {
         "signup_ip": "20/hour",
-        "login_user": "10/min",
-        "login_ip": "30/min",
         "password_reset_ip": "10/hour",
         "upload_user": "30/hour",
         "upload_ip": "60/hour",

@@ -22,9 +22,14 @@ from .selectors import with_counts
 # --- yes/no predicates ------------------------------------------------------------------------
 
 
+MODERATE_PERMISSION = "memes.moderate_meme"
+
+
 def can_moderate(user: Any) -> bool:
-    """Hide, unhide and delete others' memes and comments, review reports, see private memes."""
-    return bool(user is not None and user.is_authenticated and user.is_staff)
+    """Hide, unhide and delete others' memes and comments, review reports, see private memes.
+    An explicit permission (superusers hold every one), never `is_staff` alone: staff without it
+    are ordinary people here."""
+    return bool(user is not None and user.is_authenticated and user.has_perm(MODERATE_PERMISSION))
 
 
 def is_meme_owner(user: Any, meme: Meme) -> bool:
@@ -33,8 +38,11 @@ def is_meme_owner(user: Any, meme: Meme) -> bool:
 
 def can_view_meme(user: Any, meme: Meme) -> bool:
     """Its owner and moderators always; everyone else once it is public, ready and not hidden."""
-    if is_meme_owner(user, meme) or can_moderate(user):
-        return True
+    return is_meme_owner(user, meme) or can_moderate(user) or is_visible_to_everyone(meme)
+
+
+def is_visible_to_everyone(meme: Meme) -> bool:
+    """Public, ready and not hidden: what anyone, signed in or not, may see."""
     return meme.is_public and not meme.is_hidden and meme.status == Meme.Status.READY
 
 
@@ -59,12 +67,17 @@ def can_delete_comment(user: Any, comment: Comment) -> bool:
     return user.pk in (comment.user_id, comment.meme.owner_id) or can_moderate(user)
 
 
-def can_view_media(user: Any, name: str) -> bool:
-    """Whether a stored file (a meme's photo, image or thumbnail) may be served to this user: the
-    same rule as its meme's page, so a private or hidden meme's files are not shared by their URL."""
+def media_meme(name: str) -> Meme | None:
+    """The meme a stored file (its photo, image or thumbnail) belongs to."""
     if "\x00" in name:
-        return False
-    meme = Meme.objects.filter(Q(photo=name) | Q(image=name) | Q(thumbnail=name)).first()
+        return None
+    return Meme.objects.filter(Q(photo=name) | Q(image=name) | Q(thumbnail=name)).first()
+
+
+def can_view_media(user: Any, name: str) -> bool:
+    """Whether a stored file may be served to this user: the same rule as its meme's page, so a
+    private or hidden meme's files are not shared by their URL."""
+    meme = media_meme(name)
     return meme is not None and can_view_meme(user, meme)
 
 
@@ -137,6 +150,14 @@ def access_meme_for_interact(*, user: Any, public_id: str) -> Meme:
 def access_meme_for_moderation(*, user: Any, public_id: str) -> Meme:
     ensure_can_moderate(user=user)
     return access_meme_for_view(user=user, public_id=public_id)
+
+
+def access_media(*, user: Any, name: str) -> Meme:
+    """The meme a stored file belongs to, if this user may see it; else 404 like a missing file."""
+    meme = media_meme(name)
+    if meme is None or not can_view_meme(user, meme):
+        raise Http404("No such file.")
+    return meme
 
 
 def access_comment_for_delete(*, user: Any, comment_id: int) -> Comment:

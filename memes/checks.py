@@ -61,6 +61,12 @@ def check_photo(photo: File) -> CheckedPhoto:
     width, height = image.size
     if width * height > limits.upload_max_pixels():
         raise _too_many_pixels(width, height)
+    if max(width, height) > limits.MAX_ASPECT_RATIO * max(1, min(width, height)):
+        raise ValidationError(
+            f"The photo is {width}x{height} pixels: too long and thin for a meme (the longer side can be "
+            f"at most {limits.MAX_ASPECT_RATIO} times the shorter). Crop it and try again.",
+            code="aspect_ratio",
+        )
     try:
         image.load()
         image = render.open_image(image)

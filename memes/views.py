@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from apikit.throttles import web_rate_limit
+
 from . import access, selectors
 from .captions import caption_texts
 from .forms import CommentForm, EditForm, UploadForm
@@ -69,6 +71,7 @@ def _feed_grid(*, order: str, page_number: str, user: Any) -> SafeString:
 
 
 @login_required
+@web_rate_limit("upload")  # the API's upload rates, counted together with the app's uploads
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -260,6 +263,7 @@ def meme_like(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@web_rate_limit("comment")
 def comment_create(request: HttpRequest, public_id: str) -> HttpResponse:
     meme = access.access_meme_for_view(user=request.user, public_id=public_id)
     try:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apikit.docs import api_doc
 from apikit.throttles import SCOPED_THROTTLES
+from memes import access
 
 from .. import services
 
@@ -24,9 +25,17 @@ class MeOutput(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.EmailField()
     date_joined = serializers.DateTimeField()
-    is_staff = serializers.BooleanField(help_text="A moderator: may hide, delete and review reports.")
+    is_staff = serializers.BooleanField(
+        help_text="May open the admin site (what it may do there depends on permissions)."
+    )
+    is_moderator = serializers.SerializerMethodField(
+        help_text="Holds the moderation permission: may see private memes, hide, delete and review reports."
+    )
     profile_url = serializers.SerializerMethodField(help_text="Your public profile.")
     memes_url = serializers.SerializerMethodField(help_text="All your memes, private ones included.")
+
+    def get_is_moderator(self, user: object) -> bool:
+        return access.can_moderate(user)
 
     def get_profile_url(self, user: object) -> str:
         request = self.context["request"]
@@ -79,10 +88,10 @@ class SignUpApi(APIView):
 
 
 class LoginApi(APIView):
+    # Limited by django-axes (settings, "login limiting"), the same limiter as the login page and
+    # the admin: per address and per (account, address), failures only. No DRF throttle here: a
+    # per-account one would let anyone lock a person out by guessing from elsewhere.
     permission_classes = [AllowAny]
-    throttle_classes = SCOPED_THROTTLES
-    throttle_scope = "login"
-    throttle_user_field = "username"  # also limit guesses at one account from many addresses
 
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -98,7 +107,9 @@ class LoginApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # Django's own request: axes marks a locked-out attempt on it, and its middleware then
+        # answers 429 in the API's error shape (accounts.login_limits.lockout_response).
+        user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise ValidationError("Wrong username or password.", code="invalid_credentials")
         return _token_response(request, user)

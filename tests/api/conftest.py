@@ -41,7 +41,14 @@ def other(db) -> Any:
 
 @pytest.fixture
 def staff(db) -> Any:
-    return make_user("moderator", is_staff=True)
+    """A moderator: moderation is the memes.moderate_meme permission, not is_staff alone."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user("moderator", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="memes", codename="moderate_meme")
+    )
+    return user
 
 
 @pytest.fixture

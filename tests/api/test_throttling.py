@@ -1,4 +1,4 @@
-"""Per-person and per-address limits on sign-up, login, upload and comment, from settings."""
+"""Per-person and per-address limits on sign-up, upload and comment, from settings."""
 
 import pytest
 from django.conf import settings as django_settings
@@ -23,40 +23,13 @@ def rates(settings):
     return set_rates
 
 
-def login(client, username: str, ip: str, password: str = PASSWORD, **headers):
-    return client.post(
-        "/api/v1/auth/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, **headers
-    )
-
-
 def test_every_scope_has_user_or_ip_defaults():
     scopes = {key.rsplit("_", 1)[0] for key in django_settings.API_THROTTLE_RATES}
-    assert {"signup", "login", "upload", "comment"} <= scopes
+    assert {"signup", "password_reset", "upload", "comment"} <= scopes
 
 
-def test_login_is_limited_per_address(api, rates, owner):
-    rates(login_ip="3/min")
-    for _ in range(3):
-        assert login(api, "owner", "10.0.0.1", password="wrong").status_code == 400
-    response = login(api, "owner", "10.0.0.1")  # even the right password, from this address
-    error = assert_error(response, 429, "throttled")
-    assert 0 < int(response["Retry-After"]) <= 60 and "Try again in" in error["message"]
-    assert login(api, "owner", "10.0.0.2").status_code == 200  # another address is not affected
-
-
-def test_x_forwarded_for_cannot_dodge_the_address_limit(api, rates, owner):
-    rates(login_ip="2/min")
-    for i in range(2):
-        login(api, "owner", "10.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
-    assert_error(login(api, "owner", "10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.99"), 429)
-
-
-def test_login_is_limited_per_account_across_addresses(api, rates, owner):
-    rates(login_user="3/min")
-    for i in range(3):
-        login(api, "Owner", f"10.0.1.{i}", password="wrong")
-    assert_error(login(api, "owner", "10.0.1.9"), 429, "throttled")
-    assert login(api, "someone-else", "10.0.1.9").status_code == 400  # other accounts: just wrong
+# Logins are limited by django-axes, shared with the login page and the admin (per address and
+# per account+address, failures only): tests/test_login_limits.py.
 
 
 def test_signup_is_limited_per_address(api, rates):
@@ -104,11 +77,11 @@ def test_rates_come_from_the_environment(monkeypatch):
 
     from deepmeme_site import settings as site_settings
 
-    monkeypatch.setenv("API_THROTTLE_LOGIN_IP", "7/min")
+    monkeypatch.setenv("API_THROTTLE_COMMENT_IP", "7/min")
     monkeypatch.setenv("API_THROTTLE_UPLOAD_USER", "")
     try:
         reloaded = importlib.reload(site_settings)
-        assert reloaded.API_THROTTLE_RATES["login_ip"] == "7/min"
+        assert reloaded.API_THROTTLE_RATES["comment_ip"] == "7/min"
         assert reloaded.API_THROTTLE_RATES["upload_user"] is None  # empty turns it off
     finally:
         monkeypatch.undo()

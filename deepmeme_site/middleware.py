@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.template.loader import render_to_string
 
 from memes import limits
@@ -50,3 +50,23 @@ class RequestBodyLimitMiddleware:
             return JsonResponse(error_body("too_large", message), status=413, headers=headers)
         html = render_to_string("errors/413.html", {"message": message}, request=request)
         return HttpResponse(html, status=413, headers=headers)
+
+
+class SiteNotFoundPageMiddleware:
+    """A page that raises Http404 (an unknown or private meme, a missing comment or file) answers
+    with the site's own 404 page, with DEBUG on as well as off. Django shows its technical 404 page
+    whenever DEBUG is on, which `make run` turns on: a person trying the product would see a
+    developer's page. URLs that match no route still get the technical page in DEBUG (that one
+    helps whoever writes the routes). The REST API answers its own JSON 404 before this."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Http404):
+            return None
+        html = render_to_string("404.html", {"request_path": request.path}, request=request)
+        return HttpResponseNotFound(html)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,15 +15,25 @@ if TYPE_CHECKING:
     from ml.ensemble import Ensemble
 
 
-def analyze(image: ImageInput, *, ensemble: Ensemble | None = None, max_faces: int = MAX_FACES) -> Analysis:
+def analyze(
+    image: ImageInput,
+    *,
+    ensemble: Ensemble | None = None,
+    max_faces: int = MAX_FACES,
+    on_faces_found: Callable[[int], None] | None = None,
+) -> Analysis:
     """Find, align and classify every face (largest first, at most `max_faces`) of `image`.
 
     `image` is a PIL image, encoded bytes or a path; EXIF orientation is applied and all coordinates
     are in the oriented image. `ensemble` defaults to the shipped one (loaded once per process); it
-    is not loaded at all for a photo without faces. Raises ml.faces.ImageLoadError for unreadable input.
+    is not loaded at all for a photo without faces. `on_faces_found(count)` is called between finding
+    the faces and reading their expressions (progress for a person waiting). Raises
+    ml.faces.ImageLoadError for unreadable input.
     """
     img = load_image(image)
     faces = detect_faces(img, max_faces=max_faces)
+    if on_faces_found is not None:
+        on_faces_found(len(faces))
     if not faces:
         return Analysis(width=img.width, height=img.height, faces=[])
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from .. import access, checks
+from ..feedcache import feed_note_own_action
 from ..models import Caption, Comment, Like, Meme
 
 
@@ -31,6 +32,8 @@ def meme_like_set(*, meme: Meme, user: Any, liked: bool) -> bool:
                 captions.update(likes=F("likes") + 1)
             else:
                 captions.filter(likes__gt=0).update(likes=F("likes") - 1)
+    if changed:
+        feed_note_own_action(user=user)  # their feed shows the new count at once, not in 5 s
     return liked
 
 
@@ -43,9 +46,12 @@ def meme_like_toggle(*, meme: Meme, user: Any) -> bool:
 
 def comment_create(*, meme: Meme, user: Any, text: str) -> Comment:
     access.ensure_can_interact(user=user, meme=meme)
-    return Comment.objects.create(meme=meme, user=user, text=checks.check_comment_text(text))
+    comment = Comment.objects.create(meme=meme, user=user, text=checks.check_comment_text(text))
+    feed_note_own_action(user=user)
+    return comment
 
 
 def comment_delete(*, comment: Comment, user: Any) -> None:
     access.ensure_can_delete_comment(user=user, comment=comment)
     comment.delete()
+    feed_note_own_action(user=user)

@@ -7,20 +7,34 @@ function csrfToken(form) {
   return input ? input.value : "";
 }
 
+// The step list under the spinner: every step before the current stage is done, the current one is
+// highlighted. A stage that isn't a listed step (waiting, opening the photo) marks none.
+function showStep(stageText) {
+  const steps = Array.from(document.querySelectorAll("#progress-steps li"));
+  const current = steps.findIndex((li) => li.dataset.stage === stageText);
+  if (current < 0) return;
+  steps.forEach((li, i) => {
+    li.classList.toggle("done", i < current);
+    li.classList.toggle("current", i === current);
+    if (i === current) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+  });
+}
+
 function pollProgress(panel) {
   const url = panel.dataset.statusUrl;
   const stage = document.getElementById("stage");
-  let delay = 500;
+  if (stage) showStep(stage.textContent);
+  let delay = 300;
   async function tick() {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
       if (response.ok) {
         const data = await response.json();
-        if (stage && data.stage) stage.textContent = data.stage;
+        if (stage && data.stage) { stage.textContent = data.stage; showStep(data.stage); }
         if (data.finished) { window.location.reload(); return; }
       }
     } catch (err) { /* network blip: keep polling */ }
-    delay = Math.min(delay * 1.3, 3000);
+    delay = Math.min(delay * 1.2, 2000);  // quick at first, so each stage is seen as it happens
     setTimeout(tick, delay);
   }
   setTimeout(tick, delay);
@@ -95,4 +109,14 @@ document.addEventListener("DOMContentLoaded", () => {
   if (size && out) size.addEventListener("input", () => { out.textContent = size.value + "%"; });
   const edit = document.getElementById("edit-form");
   if (edit) edit.addEventListener("submit", () => { const b = document.getElementById("save-edit"); b.disabled = true; b.textContent = "Rendering…"; });
+  // Slow forms ("Write another" runs the caption model): one press, and say that it is working.
+  document.querySelectorAll("form[data-busy-text]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      const button = form.querySelector("button[type=submit]");
+      if (!button) return;
+      button.disabled = true;
+      button.textContent = form.dataset.busyText;
+      form.setAttribute("aria-busy", "true");
+    });
+  });
 });

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The site's 404 page for an unknown meme even with DEBUG on (make run), not Django's debug page.
+    "deepmeme_site.middleware.SiteNotFoundPageMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: it turns a login refused by django-axes into the lockout answer (429).
     "axes.middleware.AxesMiddleware",
@@ -299,6 +301,8 @@ API_THROTTLE_RATES = {
         "password_reset_ip": "10/hour",
         "upload_user": "30/hour",
         "upload_ip": "60/hour",
+        "write_captions_user": "60/hour",  # "write another" runs the caption model (~1 s of CPU)
+        "write_captions_ip": "120/hour",
         "comment_user": "20/min",
         "comment_ip": "60/min",
         "suggest_user": "20/hour",

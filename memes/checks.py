@@ -4,16 +4,19 @@ Services call them; forms and serializers call them too instead of keeping rules
 
 from __future__ import annotations
 
-import io
+import json
+import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from ml import render
+from ml import imageio
 from ml.emotions import EMOTIONS
+from ml.layout import ALIGNMENTS, CASES, VALIGNS, TextBox
 
 from . import captions as caption_rules
 from . import limits
@@ -24,13 +27,24 @@ REPORT_ACTIONS = ("dismiss", "hide", "delete")
 
 @dataclass(frozen=True)
 class CheckedPhoto:
-    image: Image.Image  # oriented RGB, at most WORKING_MAX_SIDE on its longer side
+    image: (
+        Image.Image
+    )  # oriented RGB, at most WORKING_MAX_SIDE on its longer side (an animation's first frame)
     format: str
+    frames: imageio.Frames | None = None  # an animated GIF/WebP: every frame, at most ANIMATION_MAX_SIDE
+
+    @property
+    def is_animated(self) -> bool:
+        return self.frames is not None
+
+
+_DAMAGED = "The photo is damaged or incomplete (it may not have finished uploading). Try another file."
 
 
 def check_photo(photo: File) -> CheckedPhoto:
     """Open an uploaded photo completely, or say clearly why not. Pillow's decompression-bomb
-    guard stays on; our own pixel limit is lower and checked from the header before decoding."""
+    guard stays on; our own pixel limits are lower and checked from the header before decoding.
+    An animated GIF or WebP keeps every frame, within the ANIMATION_* limits."""
     max_bytes = limits.upload_max_bytes()
     size = photo.size or 0
     if size == 0:
@@ -44,21 +58,23 @@ def check_photo(photo: File) -> CheckedPhoto:
     data = photo.read()
     photo.seek(0)
     try:
-        image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
-        raise _too_many_pixels() from exc
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        info = imageio.probe(data)
+    except imageio.ImageLoadError as exc:
+        if exc.code == "too_large":
+            raise _too_many_pixels() from exc
+        if exc.code == "damaged":
+            raise ValidationError(_DAMAGED, code="damaged") from exc
         raise ValidationError(
             f"This file is not an image we can read. Upload a {limits.ALLOWED_FORMATS_TEXT} photo.",
             code="not_image",
         ) from exc
-    if image.format not in limits.ALLOWED_FORMATS:
+    if info.format not in limits.ALLOWED_FORMATS:
         raise ValidationError(
-            f"{image.format} images are not supported. Upload a {limits.ALLOWED_FORMATS_TEXT} photo.",
+            f"{info.format} images are not supported. Upload a {limits.ALLOWED_FORMATS_TEXT} photo.",
             code="format",
         )
-    kind = limits.ALLOWED_FORMATS[image.format]
-    width, height = image.size
+    kind = limits.ALLOWED_FORMATS[info.format]
+    width, height = info.width, info.height
     if width * height > limits.upload_max_pixels():
         raise _too_many_pixels(width, height)
     if max(width, height) > limits.MAX_ASPECT_RATIO * max(1, min(width, height)):
@@ -67,20 +83,51 @@ def check_photo(photo: File) -> CheckedPhoto:
             f"at most {limits.MAX_ASPECT_RATIO} times the shorter). Crop it and try again.",
             code="aspect_ratio",
         )
+    animated = info.is_animated and info.format in limits.ANIMATED_FORMATS
+    if animated:
+        check_animation_header(info)
     try:
-        image.load()
-        image = render.open_image(image)
-    except Image.DecompressionBombError as exc:
-        raise _too_many_pixels(width, height) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+        if animated:
+            frames = imageio.read_frames(data, max_side=limits.ANIMATION_MAX_SIDE)
+            check_animation_duration(frames)
+            return CheckedPhoto(image=frames.images[0], format=kind, frames=frames)
+        image = imageio.open_image(data)
+    except imageio.ImageLoadError as exc:
+        if exc.code == "too_large":
+            raise _too_many_pixels(width, height) from exc
         # Truncated or corrupt data: Pillow refuses to decode the whole picture.
-        raise ValidationError(
-            "The photo is damaged or incomplete (it may not have finished uploading). Try another file.",
-            code="damaged",
-        ) from exc
+        raise ValidationError(_DAMAGED, code="damaged") from exc
     if max(image.size) > limits.WORKING_MAX_SIDE:
         image.thumbnail((limits.WORKING_MAX_SIDE, limits.WORKING_MAX_SIDE), Image.Resampling.LANCZOS)
     return CheckedPhoto(image=image, format=kind)
+
+
+def check_animation_header(info: imageio.ImageInfo) -> None:
+    """Frame count and pixel budget, from the header: refused before a frame is decoded."""
+    if info.frames > limits.ANIMATION_MAX_FRAMES:
+        raise ValidationError(
+            f"The animation has {info.frames} frames; the limit is {limits.ANIMATION_MAX_FRAMES}. "
+            "Trim it or drop frames and try again.",
+            code="too_many_frames",
+        )
+    total = info.pixels * info.frames
+    if total > limits.ANIMATION_MAX_PIXELS:
+        raise ValidationError(
+            f"The animation is {info.width}x{info.height} with {info.frames} frames "
+            f"({total / 1e6:.1f} megapixels in all); the limit is "
+            f"{limits.ANIMATION_MAX_PIXELS / 1e6:g} megapixels. Make it smaller or shorter.",
+            code="animation_too_large",
+        )
+
+
+def check_animation_duration(frames: imageio.Frames) -> None:
+    seconds = frames.total_ms / 1000
+    if seconds > limits.ANIMATION_MAX_SECONDS:
+        raise ValidationError(
+            f"The animation plays for {seconds:.1f} seconds; the limit is "
+            f"{limits.ANIMATION_MAX_SECONDS} seconds. Trim it and try again.",
+            code="animation_too_long",
+        )
 
 
 def _too_many_pixels(width: int = 0, height: int = 0) -> ValidationError:
@@ -181,4 +228,109 @@ def check_report_note(value: str | None) -> str:
 def check_report_action(value: str | None) -> str:
     if value not in REPORT_ACTIONS:
         raise ValidationError(f"Choose an action: {', '.join(REPORT_ACTIONS)}.", code="action")
+    return value
+
+
+def check_boxes(value: Any) -> list[TextBox]:
+    """A meme's text layout (a list of boxes, or its JSON) checked field by field. Positions and
+    sizes are fractions of the picture; a box must lie inside it. Unknown keys are ignored."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ValidationError(
+                "The text layout could not be read (it is not JSON).", code="boxes"
+            ) from exc
+    if not isinstance(value, list | tuple):
+        raise ValidationError("The text layout must be a list of text boxes.", code="boxes")
+    if len(value) > limits.BOXES_MAX:
+        raise ValidationError(f"A meme can have at most {limits.BOXES_MAX} text boxes.", code="boxes")
+    return [_check_box(item, name=f"Text box {number}") for number, item in enumerate(value, start=1)]
+
+
+def _check_box(item: Any, *, name: str) -> TextBox:
+    if not isinstance(item, dict):
+        raise ValidationError(f"{name} must be an object with text, x, y, width and height.", code="boxes")
+    default = TextBox("")
+    x = _fraction(item.get("x", default.x), name=name, what="x", low=0.0)
+    y = _fraction(item.get("y", default.y), name=name, what="y", low=0.0)
+    width = _fraction(item.get("width", default.width), name=name, what="width", low=limits.BOX_MIN_SIDE)
+    height = _fraction(item.get("height", default.height), name=name, what="height", low=limits.BOX_MIN_SIDE)
+    # A hair of slack for the browser's rounding; beyond it the box really leaves the picture.
+    if x + width > 1 + 1e-3 or y + height > 1 + 1e-3:
+        raise ValidationError(f"{name} goes past the edge of the picture.", code="boxes")
+    try:
+        color = check_color(_string(item.get("color", default.color), name=name, what="color"))
+        outline_color = check_color(
+            _string(item.get("outline_color", default.outline_color), name=name, what="outline_color")
+        )
+        text = check_text(_string(item.get("text", ""), name=name, what="text"), name=name)
+    except ValidationError as exc:
+        message = exc.messages[0] if exc.code == "text" else f"{name}: {limits.COLOR_MESSAGE}"
+        raise ValidationError(message, code="boxes") from exc
+    return TextBox(
+        text=text,
+        x=round(x, 4),
+        y=round(y, 4),
+        width=round(min(width, 1 - x), 4),
+        height=round(min(height, 1 - y), 4),
+        size=_whole(
+            item.get("size", default.size),
+            name=name,
+            what="size",
+            low=limits.BOX_SIZE_MIN,
+            high=limits.BOX_SIZE_MAX,
+        ),
+        color=color,
+        outline_color=outline_color,
+        outline_width=_whole(
+            item.get("outline_width", default.outline_width),
+            name=name,
+            what="outline width",
+            low=0,
+            high=limits.OUTLINE_WIDTH_MAX,
+        ),
+        align=_choice(item.get("align", default.align), ALIGNMENTS, name=name, what="align"),
+        case=_choice(item.get("case", default.case), CASES, name=name, what="case"),
+        valign=_choice(item.get("valign", default.valign), VALIGNS, name=name, what="valign"),
+    )
+
+
+def _string(value: Any, *, name: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{name}: {what} must be a string.", code="boxes")
+    return value
+
+
+def _number(value: Any, *, name: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValidationError(f"{name}: {what} must be a number.", code="boxes")
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ValidationError(f"{name}: {what} must be a number.", code="boxes") from exc
+    if not math.isfinite(number):
+        raise ValidationError(f"{name}: {what} must be a number.", code="boxes")
+    return number
+
+
+def _fraction(value: Any, *, name: str, what: str, low: float) -> float:
+    number = _number(value, name=name, what=what)
+    if not low <= number <= 1:
+        raise ValidationError(
+            f"{name}: {what} must be between {low:g} and 1 (a fraction of the picture).", code="boxes"
+        )
+    return number
+
+
+def _whole(value: Any, *, name: str, what: str, low: int, high: int) -> int:
+    number = _number(value, name=name, what=what)
+    if number != int(number) or not low <= number <= high:
+        raise ValidationError(f"{name}: {what} must be a whole number from {low} to {high}.", code="boxes")
+    return int(number)
+
+
+def _choice(value: Any, choices: tuple[str, ...], *, name: str, what: str) -> str:
+    if value not in choices:
+        raise ValidationError(f"{name}: {what} must be one of {', '.join(choices)}.", code="boxes")
     return value

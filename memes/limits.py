@@ -38,9 +38,22 @@ WORKING_MAX_SIDE = 4096  # memes are for screens; bounds render time and storage
 # unreadable 4096x20 meme, while phone panoramas (about 4:1 to 8:1) still fit.
 MAX_ASPECT_RATIO = 10
 # Pillow's format name -> the name people know. MPO: the JPEGs many phones write.
-ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPEG"}
-ALLOWED_FORMATS_TEXT = "JPEG, PNG or WebP"
-ALLOWED_CONTENT_TYPES = "image/jpeg,image/png,image/webp"  # the file picker's `accept`
+ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "MPO": "JPEG", "GIF": "GIF"}
+ALLOWED_FORMATS_TEXT = "JPEG, PNG, WebP or GIF"
+ALLOWED_CONTENT_TYPES = "image/jpeg,image/png,image/webp,image/gif"  # the file picker's `accept`
+
+# Animated GIF and WebP (memes.checks.check_photo). Every frame is decoded, drawn on and encoded
+# again, so these bound one job's work and memory: the pixel budget is checked from the header
+# before anything is decoded, the playing time once the frames are read (it is stored per frame).
+# Formats whose extra frames are an animation (APNG is a PNG). An MPO's second frame is a phone's
+# depth map or preview, not a frame: it stays a still photo.
+ANIMATED_FORMATS = frozenset({"GIF", "WEBP", "PNG"})
+ANIMATION_MAX_FRAMES = 150
+ANIMATION_MAX_SECONDS = 20
+ANIMATION_MAX_PIXELS = 40_000_000  # width x height x frames, as uploaded
+# Frames are worked on at most this big (the feed shows 480 px, the meme page about 800): with
+# the budget above a job draws and encodes at most ~40 megapixels, a few seconds of one core.
+ANIMATION_MAX_SIDE = 640
 
 
 def upload_max_bytes() -> int:
@@ -64,8 +77,18 @@ def pixel_limit_text() -> str:
     return f"{round(upload_max_pixels() / 1e6, 1):g} megapixels"
 
 
+def animation_limit_text() -> str:
+    return (
+        f"{ANIMATION_MAX_FRAMES} frames, {ANIMATION_MAX_SECONDS} seconds and "
+        f"{ANIMATION_MAX_PIXELS / 1e6:g} megapixels in all frames together"
+    )
+
+
 def photo_help_text() -> str:
-    return f"{ALLOWED_FORMATS_TEXT}, up to {upload_limit_text()} and {pixel_limit_text()}."
+    return (
+        f"{ALLOWED_FORMATS_TEXT}, up to {upload_limit_text()} and {pixel_limit_text()}; "
+        f"an animation up to {animation_limit_text()}."
+    )
 
 
 # For help texts built at import time (form and serializer fields): evaluated when shown, so they

@@ -59,6 +59,9 @@ class Meme(models.Model):
     photo_height = models.PositiveIntegerField(default=0)
     image = models.ImageField(upload_to=image_upload_to, blank=True, db_index=True)
     thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True, db_index=True)
+    # An animated GIF/WebP upload: photo, image and thumbnail are then animated WebP files (ml.animation),
+    # drawn frame by frame, and the download keeps the animation.
+    is_animated = models.BooleanField(default=False)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     stage = models.CharField(max_length=60, blank=True, help_text="What the job is doing right now.")
@@ -99,6 +102,11 @@ class Meme(models.Model):
         default=limits.COLOR_DEFAULT,
         validators=[RegexValidator(limits.COLOR_PATTERN, limits.COLOR_MESSAGE)],
     )
+    # The text layout: ml.layout.TextBox dicts (text, x, y, width, height as fractions of the
+    # picture, size, colours, outline, alignment, case), checked by memes.checks.check_boxes.
+    # top_text/bottom_text are the first two boxes' texts (memes.layouts keeps them in step);
+    # None for memes made before layouts: they get the default layout from those fields.
+    boxes = models.JSONField(null=True, blank=True, default=None)
 
     is_public = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator from every public list.")

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apikit.throttles import web_rate_limit
 
-from . import access, selectors
-from .captions import caption_texts
+from . import access, captioner, feedcache, layouts, selectors
 from .forms import CommentForm, EditForm, UploadForm
 from .models import Meme
 from .services import memes as meme_services
@@ -60,13 +59,13 @@ def _feed_grid(*, order: str, page_number: str, user: Any) -> SafeString:
     """The feed's cards and pager, the same for everyone (cards show counts, not who liked), so
     signed-in visitors share it for a few seconds too: a cache hit runs no feed query at all."""
     key = f"feed-grid:{order}:{page_number}"
-    if settings.FEED_CACHE_SECONDS and (cached := cache.get(key)) is not None:
+    # Not shared with someone who just liked or commented: their own action shows at once.
+    if (cached := feedcache.feed_page_get(key=key, user=user)) is not None:
         return mark_safe(cached)  # our own rendered template, stored as text
     memes = selectors.meme_feed(user=user, order=order)
     page = Paginator(memes, FEED_PAGE_SIZE).get_page(page_number)
     grid = render_to_string("memes/_feed_grid.html", {"page": page, "order": order})
-    if settings.FEED_CACHE_SECONDS:
-        cache.set(key, grid, settings.FEED_CACHE_SECONDS)
+    feedcache.feed_page_set(key=key, page=grid)
     return grid
 
 
@@ -118,6 +117,7 @@ def meme_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "meme": meme,
         "is_owner": is_owner,
         "faces": selectors.meme_face_report(meme=meme) if meme.is_ready else [],
+        "progress_steps": pipeline.PROGRESS_STEPS,
         "comments": comments,
         "comment_form": CommentForm(),
         "share_url": request.build_absolute_uri(meme_url(meme)),
@@ -132,10 +132,9 @@ def meme_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 "text_color": meme.text_color,
             }
         )
-        context["suggestions"] = [
-            {"pk": c.pk, "text": " / ".join(t for t in caption_texts(c.text, meme.topic) if t)}
-            for c in selectors.caption_suggestions(emotion=meme.emotion, topic=meme.topic, limit=6)
-        ]
+        context["editor"] = layouts.editor_data(meme=meme)
+        context["caption_choices"] = selectors.meme_caption_choices(meme=meme)
+        context["captioner_enabled"] = captioner.captioner_enabled()
     return render(request, "memes/detail.html", context)
 
 
@@ -165,15 +164,17 @@ def meme_download(request: HttpRequest, public_id: str) -> HttpResponse:
     meme = access.access_meme_for_view(user=request.user, public_id=public_id)
     if not meme.image:
         return HttpResponse("This meme is not ready yet.", status=404)
+    # The stored format: JPEG, or animated WebP for an animated meme (the download keeps it moving).
+    ext = "webp" if meme.image.name.lower().endswith(".webp") else "jpg"
     return FileResponse(
         meme.image.open("rb"),
         as_attachment=True,
-        filename=f"deepmeme-{meme.public_id}.jpg",
-        content_type="image/jpeg",
+        filename=f"deepmeme-{meme.public_id}.{ext}",
+        content_type="image/webp" if ext == "webp" else "image/jpeg",
     )
 
 
-def _owner_action(request: HttpRequest, public_id: str, action: Any, success: str) -> HttpResponse:
+def _owner_action(request: HttpRequest, public_id: str, action: Any, success: str | None) -> HttpResponse:
     meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
     try:
         action(meme)
@@ -184,7 +185,8 @@ def _owner_action(request: HttpRequest, public_id: str, action: Any, success: st
     else:
         if _wants_json(request):
             return JsonResponse(selectors.meme_status(meme=meme))
-        messages.success(request, success)
+        if success:
+            messages.success(request, success)
     return redirect("memes:detail", public_id=meme.public_id)
 
 
@@ -192,17 +194,14 @@ def _owner_action(request: HttpRequest, public_id: str, action: Any, success: st
 @require_POST
 def meme_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     data = request.POST
+    if data.get("boxes"):  # the editor (static/js/editor.js) posts the whole layout as JSON
+        fields: dict[str, Any] = {"boxes": data["boxes"]}
+    else:  # the plain form, without JavaScript
+        fields = {key: data.get(key) for key in ("top_text", "bottom_text", "font_size", "text_color")}
     return _owner_action(
         request,
         public_id,
-        lambda meme: meme_services.meme_update(
-            meme=meme,
-            user=request.user,
-            top_text=data.get("top_text"),
-            bottom_text=data.get("bottom_text"),
-            font_size=data.get("font_size"),
-            text_color=data.get("text_color"),
-        ),
+        lambda meme: meme_services.meme_update(meme=meme, user=request.user, **fields),
         "Meme updated.",
     )
 
@@ -217,6 +216,25 @@ def meme_caption(request: HttpRequest, public_id: str) -> HttpResponse:
         lambda meme: meme_services.meme_choose_caption(meme=meme, user=request.user, caption_id=caption_id),
         "Caption changed.",
     )
+
+
+@login_required
+@require_POST
+@web_rate_limit("write_captions")
+def meme_write_captions(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The "Write another" button: the model writes fresh captions, listed first under "Other
+    captions" (back on the meme's page, without JavaScript too)."""
+    meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
+    try:
+        written = meme_services.meme_write_captions(meme=meme, user=request.user)
+    except captioner.CaptionerOff as exc:
+        messages.error(request, str(exc))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        plural = "s" if len(written) != 1 else ""
+        messages.success(request, f"{len(written)} new caption{plural}: pick one below.")
+    return redirect(f"{meme_url(meme)}#captions")
 
 
 @login_required
@@ -238,7 +256,9 @@ def meme_retry(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         public_id,
         lambda meme: meme_services.meme_retry(meme=meme, user=request.user),
-        "Trying again.",
+        # No flash message: it would outlive the job and sit on the finished meme. The progress
+        # panel itself says "Trying again…" while the new attempt runs.
+        None,
     )
 
 

@@ -92,7 +92,8 @@ def classic_boxes(top_text: str, bottom_text: str, **style: Any) -> list[TextBox
 
 
 def place_boxes(
-    size: tuple[int, int],
+    image_size: tuple[int, int],
+    /,
     *,
     top_text: str,
     bottom_text: str,
@@ -102,7 +103,7 @@ def place_boxes(
     """The top and bottom boxes, moved and shrunk so they don't cover the main face (faces[0],
     the largest, as [x, y, w, h] in pixels) when that is possible, and avoid the other faces when
     that is cheap. With no face, or a face that fills the picture, this is ``classic_boxes``."""
-    width, height = size
+    width, height = image_size
     rects = [_padded(face, width, height) for face in faces if len(face) == 4 and face[2] > 0 and face[3] > 0]
     rects = [r for r in rects if r[2] > 0 and r[3] > 0]
     if not rects or width <= 0 or height <= 0:

@@ -4,7 +4,7 @@ publish/unpublish, delete."""
 from __future__ import annotations
 
 from django.urls import reverse
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -16,11 +16,11 @@ from apikit.errors import service_errors
 from apikit.throttles import SCOPED_THROTTLES
 from ml.emotions import EMOTIONS
 
-from .. import access, limits
+from .. import access, captioner, limits, selectors
 from ..models import Meme
 from ..services import memes as meme_services
 from ..services import pipeline
-from .serializers import MemeOutput
+from .serializers import MemeOutput, SuggestedCaptionOutput, TextBoxesField
 
 TAGS = ["memes"]
 
@@ -94,6 +94,12 @@ class MemeDetailApi(APIView):
             help_text=limits.COLOR_MESSAGE,
             error_messages={"invalid": limits.COLOR_MESSAGE},
         )
+        boxes = TextBoxesField(
+            required=False,
+            help_text=f"The whole text layout (at most {limits.BOXES_MAX} boxes), replacing the current one. "
+            "`top_text`/`bottom_text` sent with it then set its first two boxes' texts, `font_size`/"
+            "`text_color` every box's size/colour.",
+        )
 
     @api_doc(
         summary="A meme: status, faces, probabilities, captions and image addresses",
@@ -109,7 +115,7 @@ class MemeDetailApi(APIView):
         return meme_response(request, meme)
 
     @api_doc(
-        summary="Change the texts or their style; the meme is drawn again",
+        summary="Change the texts, their layout or their style; the meme is drawn again",
         description="Owner only. Fields left out stay as they are. Answers 202 with `Location`; "
         "the drawing is done by the time the answer comes, so `status` is already `ready`.",
         tags=TAGS,
@@ -122,7 +128,7 @@ class MemeDetailApi(APIView):
         meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
         data = self.EditInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with service_errors(font_size="font_size", color="text_color"):
+        with service_errors(font_size="font_size", color="text_color", boxes="boxes"):
             meme_services.meme_update(meme=meme, user=request.user, **data.validated_data)
         return meme_response(request, meme, status.HTTP_202_ACCEPTED)
 
@@ -160,6 +166,39 @@ class MemeCaptionApi(APIView):
         with service_errors(caption="caption_id"):
             meme_services.meme_choose_caption(meme=meme, user=request.user, **data.validated_data)
         return meme_response(request, meme, status.HTTP_202_ACCEPTED)
+
+
+class CaptionerUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The caption writer is not available right now."
+    default_code = "captioner_unavailable"
+
+
+class MemeWriteCaptionsApi(APIView):
+    """Write another: running the model costs about a second of CPU, so it is throttled per person
+    and per address like uploads."""
+
+    throttle_classes = SCOPED_THROTTLES
+    throttle_scope = "write_captions"
+
+    @api_doc(
+        summary="Write another: fresh model captions for this meme",
+        description="Owner only, once ready. The captioner writes up to "
+        f"{limits.WRITE_ANOTHER_COUNT} new captions for the meme's emotion and topic; they also "
+        "lead the meme's `suggested_captions`. Pass one's `id` to `caption/` to use it. 503 when "
+        "the captioner is switched off or failing; 400 when nothing it wrote passed the filters.",
+        tags=TAGS,
+        responses={201: SuggestedCaptionOutput(many=True)},
+        fails=[400, 403, 404, 429, 503],
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        meme = access.access_meme_for_edit(user=request.user, public_id=public_id)
+        try:
+            written = meme_services.meme_write_captions(meme=meme, user=request.user)
+        except captioner.CaptionerOff as exc:
+            raise CaptionerUnavailable(str(exc)) from exc
+        choices = [selectors.caption_choice(caption=c, topic=meme.topic) for c in written]
+        return Response(SuggestedCaptionOutput(choices, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class MemeRetryApi(APIView):

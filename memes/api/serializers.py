@@ -10,16 +10,56 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ml.emotions import EMOTIONS
+from ml.layout import ALIGNMENTS, CASES, VALIGNS
 
-from .. import access, selectors
-from ..captions import caption_texts
-from ..models import Caption, Comment, Meme
+from .. import access, layouts, limits, selectors
+from ..models import Comment, Meme
 
 Probabilities = type(
     "Probabilities",
     (serializers.Serializer,),
     {e: serializers.FloatField(min_value=0, max_value=1) for e in EMOTIONS} | {"__module__": __name__},
 )
+
+
+class TextBoxSerializer(serializers.Serializer):
+    """One text box of a meme's layout (ml.layout.TextBox). Positions and sizes are fractions of
+    the picture; the first two boxes' texts are the meme's `top_text` and `bottom_text`."""
+
+    text = serializers.CharField(max_length=limits.TEXT_MAX_LENGTH, allow_blank=True)
+    x = serializers.FloatField(min_value=0, max_value=1, help_text="Left edge, a fraction of the width.")
+    y = serializers.FloatField(min_value=0, max_value=1, help_text="Top edge, a fraction of the height.")
+    width = serializers.FloatField(
+        min_value=limits.BOX_MIN_SIDE, max_value=1, help_text="A fraction of the width; x + width <= 1."
+    )
+    height = serializers.FloatField(
+        min_value=limits.BOX_MIN_SIDE, max_value=1, help_text="A fraction of the height; y + height <= 1."
+    )
+    size = serializers.IntegerField(
+        min_value=limits.BOX_SIZE_MIN,
+        max_value=limits.BOX_SIZE_MAX,
+        help_text="Largest text size, % of the default; the text always shrinks to fit its box.",
+    )
+    color = serializers.RegexField(limits.COLOR_PATTERN, help_text="Fill colour, like #ffffff.")
+    outline_color = serializers.RegexField(limits.COLOR_PATTERN, help_text="Outline colour, like #000000.")
+    outline_width = serializers.IntegerField(
+        min_value=0, max_value=limits.OUTLINE_WIDTH_MAX, help_text="Outline thickness, % of the font size."
+    )
+    align = serializers.ChoiceField(choices=ALIGNMENTS)
+    case = serializers.ChoiceField(choices=CASES, help_text="`none` keeps the text as typed.")
+    valign = serializers.ChoiceField(choices=VALIGNS, help_text="Where the text sits inside its box.")
+
+
+@extend_schema_field(TextBoxSerializer(many=True, max_length=limits.BOXES_MAX))
+class TextBoxesField(serializers.Field):
+    """The whole layout, handed to memes.checks.check_boxes as it came: the one home of its rules,
+    whose messages name the box and what is wrong. Keys left out of a box take their defaults."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 def absolute(context: dict[str, Any], url: str) -> str:
@@ -52,6 +92,9 @@ class MemeCardOutput(serializers.Serializer):
     bottom_text = serializers.CharField()
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    is_animated = serializers.BooleanField(
+        help_text="An animated meme: image and thumbnail are animated WebP (otherwise JPEG)."
+    )
     width = serializers.IntegerField(source="photo_width")
     height = serializers.IntegerField(source="photo_height")
     like_count = serializers.IntegerField(default=0)
@@ -100,6 +143,10 @@ class SuggestedCaptionOutput(serializers.Serializer):
     id = serializers.IntegerField(help_text="Pass as `caption_id` to use this caption.")
     top_text = serializers.CharField()
     bottom_text = serializers.CharField()
+    source = serializers.ChoiceField(
+        choices=Meme.CaptionSource.choices,
+        help_text="`model`: written by our captioner for this meme; `curated`: from our curated set.",
+    )
 
 
 class MemeOutput(MemeCardOutput):
@@ -114,16 +161,30 @@ class MemeOutput(MemeCardOutput):
     topic = serializers.CharField()
     font_size = serializers.IntegerField()
     text_color = serializers.CharField()
+    boxes = serializers.SerializerMethodField(
+        help_text="The text layout, drawn in this order; empty until the meme is ready. "
+        "PATCH it to move, restyle, add or remove boxes."
+    )
     is_hidden = serializers.BooleanField(help_text="Hidden from public lists by a moderator.")
     is_owner = serializers.SerializerMethodField()
     faces = serializers.SerializerMethodField()
+    caption_source = serializers.CharField(
+        help_text="Who wrote the caption: `model` (our captioner) or `curated`; empty until ready."
+    )
     suggested_captions = serializers.SerializerMethodField(
-        help_text="Other captions for this emotion (owner only, once ready)."
+        help_text="Other captions (owner only, once ready): those the model wrote for this meme "
+        "first, then curated ones; never the current one, and the same on every request."
     )
     updated_at = serializers.DateTimeField()
 
     def get_is_owner(self, meme: Meme) -> bool:
         return access.can_edit_meme(self.context["request"].user, meme)
+
+    @extend_schema_field(TextBoxSerializer(many=True))
+    def get_boxes(self, meme: Meme) -> list[dict[str, Any]]:
+        if not meme.is_ready:
+            return []
+        return [box.to_dict() for box in layouts.meme_boxes(meme)]
 
     @extend_schema_field(FaceOutput(many=True))
     def get_faces(self, meme: Meme) -> list[dict[str, Any]]:
@@ -148,12 +209,7 @@ class MemeOutput(MemeCardOutput):
     def get_suggested_captions(self, meme: Meme) -> list[dict[str, Any]]:
         if not (self.get_is_owner(meme) and meme.is_ready):
             return []
-        captions: list[Caption] = selectors.caption_suggestions(emotion=meme.emotion, topic=meme.topic)
-        return [
-            {"id": c.pk, "top_text": top, "bottom_text": bottom}
-            for c in captions
-            for top, bottom in [caption_texts(c.text, meme.topic)]
-        ]
+        return SuggestedCaptionOutput(selectors.meme_caption_choices(meme=meme), many=True).data
 
 
 class CommentOutput(serializers.Serializer):

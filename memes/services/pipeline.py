@@ -16,6 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -29,12 +30,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from ml import render
+from ml import animation, imageio, render
+from ml.layout import TextBox
 
-from .. import captions as caption_rules
-from .. import selectors
+from .. import captioner, layouts, selectors
 from ..models import Caption, Meme
-from ..seed_captions import SEED_CAPTIONS
 from . import captions
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,14 @@ FALLBACK_EMOTION = "neutral"
 # `process_meme.delay` would; a bare `send_task` would not.
 PROCESS_MEME_TASK = "memes.tasks.process_meme"
 WAITING = "Waiting for a worker"
+OPENING = "Opening the photo"
+FINDING_FACES = "Finding faces"
+READING_EXPRESSIONS = "Reading facial expressions"
+WRITING_CAPTION = "Writing a caption"
+DRAWING = "Drawing the meme"
+# The steps the meme page lists while the job runs, in order (done ones ticked, the current one
+# highlighted); WAITING and OPENING come before the first.
+PROGRESS_STEPS = (FINDING_FACES, READING_EXPRESSIONS, WRITING_CAPTION, DRAWING)
 TOOK_TOO_LONG = "Processing took too long. Please try again."
 
 
@@ -97,7 +105,7 @@ def meme_claim(*, meme_id: int, attempt: int) -> Meme | None:
         status=Meme.Status.PROCESSING, updated_at__lt=_lost_before(now)
     )
     claimed = Meme.objects.filter(claimable, pk=meme_id, attempt=attempt).update(
-        status=Meme.Status.PROCESSING, stage="Opening the photo", failure_reason="", updated_at=now
+        status=Meme.Status.PROCESSING, stage=OPENING, failure_reason="", updated_at=now
     )
     meme = Meme.objects.filter(pk=meme_id).first()
     if claimed or meme is None:
@@ -114,11 +122,17 @@ def meme_release(*, meme_id: int, attempt: int) -> None:
     )
 
 
+# Set by run_pipeline while it analyses: the default analyzer reports "Reading facial expressions"
+# through it once the faces are found. A context variable rather than a parameter, so analyzers
+# given to run_pipeline (and tests' stand-ins) keep their one-argument shape.
+_faces_found_hook: ContextVar[Callable[[int], None] | None] = ContextVar("faces_found_hook", default=None)
+
+
 def default_analyzer(image: Image.Image) -> Any:
     # Imported on first use: the web process never loads the models unless it runs jobs itself.
     from ml import analyze
 
-    return analyze(image)
+    return analyze(image, on_faces_found=_faces_found_hook.get())
 
 
 def _set_stage(meme: Meme, stage: str) -> None:
@@ -148,36 +162,64 @@ class PipelineResult:
     bottom_text: str
     image: Image.Image
     suggestions: list[Caption] = field(default_factory=list)
+    boxes: list[TextBox] = field(default_factory=list)  # the layout drawn: top and bottom around the faces
+    caption_source: str = ""  # Meme.CaptionSource: "model" or "curated"
+    written: captioner.WrittenCaption | None = None  # the model's caption, stored by the job
+    photo_topic: str = ""  # what the photo shows, offered to the model when no topic was given
+    frames: imageio.Frames | None = None  # an animation: every frame drawn (`image` is its key frame)
 
 
 def run_pipeline(
-    image: Image.Image,
+    image: Image.Image | imageio.Frames,
     *,
     topic: str = "",
     emotion_override: str = "",
     analyzer: Analyzer | None = None,
     on_stage: Callable[[str], None] | None = None,
     rng: random.Random | None = None,
+    previous: Meme | None = None,
 ) -> PipelineResult:
-    """Photo in, meme out, with no storage involved: used by the worker and by `makememe`."""
+    """Photo in, meme out, with no storage involved: used by the worker and by `makememe`.
+    `previous`: the person's previous meme, whose caption is not used again right away.
+    An animation (imageio.Frames) is read on its key frame (ml.animation.pick_key_frame) and the
+    same text boxes are drawn on every frame."""
     stage = on_stage or (lambda _s: None)
-    stage("Reading facial expressions")
-    analysis = (analyzer or default_analyzer)(image)
+    stage(FINDING_FACES)
+    hook = _faces_found_hook.set(lambda count: stage(READING_EXPRESSIONS) if count else None)
+    frames = image if isinstance(image, imageio.Frames) else None
+    try:
+        if frames is not None:
+            key, analysis = animation.pick_key_frame(frames.images, analyze=analyzer or default_analyzer)
+            image = frames.images[key]
+        else:
+            analysis = (analyzer or default_analyzer)(image)
+    finally:
+        _faces_found_hook.reset(hook)
     faces = list(analysis.to_dict()["faces"])
     detected = analysis.faces[0].emotion if analysis.faces else ""
     emotion = emotion_override or detected or FALLBACK_EMOTION
-    stage("Choosing a caption")
-    suggestions = selectors.caption_suggestions(emotion=emotion, topic=topic, rng=rng)
-    if suggestions:
-        caption: Caption | None = suggestions[0]
-        top, bottom = caption_rules.caption_texts(caption.text, topic)
-    else:  # an empty caption table must not stop the meme
-        caption = None
-        pool = [t for t in SEED_CAPTIONS[emotion] if caption_rules.TOPIC_PLACEHOLDER not in t or topic]
-        top, bottom = caption_rules.caption_texts((rng or random).choice(pool), topic)
-    stage("Drawing the meme")
-    meme_image = render.render_meme(image, top_text=top, bottom_text=bottom)
-    return PipelineResult(emotion, faces, caption, top, bottom, meme_image, suggestions)
+    stage(WRITING_CAPTION)
+    chosen = captions.caption_choose_for_photo(
+        image=image, emotion=emotion, topic=topic, previous=previous, rng=rng
+    )
+    top, bottom = chosen.top, chosen.bottom
+    stage(DRAWING)
+    boxes = layouts.default_layout(size=image.size, faces=faces, top_text=top, bottom_text=bottom)
+    meme_image = render.render_layout(image, boxes)
+    drawn = animation.render_frames(frames, lambda f: render.render_layout(f, boxes)) if frames else None
+    return PipelineResult(
+        emotion,
+        faces,
+        chosen.caption,
+        top,
+        bottom,
+        meme_image,
+        boxes=boxes,
+        caption_source=chosen.source,
+        written=chosen.written,
+        photo_topic=chosen.photo_topic,
+        frames=drawn,
+    )
 
 
 def meme_process(
@@ -195,8 +237,7 @@ def meme_process(
         return None
     _pause_for_tests()
     try:
-        with meme.photo.open("rb") as handle:
-            image = render.open_image(handle.read())
+        image = _open_photo(meme)
     except (FileNotFoundError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise MemeProcessingError("The uploaded photo could not be read. Please upload it again.") from exc
     result = run_pipeline(
@@ -205,13 +246,21 @@ def meme_process(
         emotion_override=meme.emotion_override,
         analyzer=analyzer,
         on_stage=lambda s: _set_stage(meme, s),
+        previous=selectors.meme_previous_of_owner(meme=meme),
     )
     meme.faces, meme.emotion = result.faces, result.emotion
-    meme.caption, meme.top_text, meme.bottom_text = result.caption, result.top_text, result.bottom_text
+    meme.caption = result.caption
+    meme.caption_source, meme.photo_topic = result.caption_source, result.photo_topic
+    layouts.layout_set(meme, result.boxes)  # top_text/bottom_text come with it
     meme.status, meme.stage, meme.failure_reason = Meme.Status.READY, "", ""
-    save_rendered(meme, result.image, attempt=attempt)
-    if result.caption is not None:
-        captions.caption_mark_used(caption=result.caption)
+
+    def record_caption() -> None:  # inside the save, once the attempt is known to be current
+        if result.written is not None:  # kept as a Caption of this meme: likes count, curators see it
+            meme.caption = captions.caption_record_generated(meme=meme, written=result.written)
+
+    save_rendered(meme, result.image, attempt=attempt, before_save=record_caption, frames=result.frames)
+    if meme.caption is not None:
+        captions.caption_mark_used(caption=meme.caption)
     return meme
 
 
@@ -297,12 +346,40 @@ def memes_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport
 # --- storing what the pipeline draws -----------------------------------------------------------
 
 
+def _open_photo(meme: Meme) -> Image.Image | imageio.Frames:
+    """The stored clean photo: every frame of an animated one (ml.imageio; ImageLoadError is a
+    ValueError)."""
+    with meme.photo.open("rb") as handle:
+        data = handle.read()
+    return imageio.read_frames(data) if meme.is_animated else imageio.open_image(data)
+
+
+def _encoded(
+    image: Image.Image, frames: imageio.Frames | None
+) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
+    """(name, bytes) of the meme and of its thumbnail: JPEG, or animated WebP for an animation
+    (ml.animation says why WebP). A small animation is its own thumbnail, encoded once."""
+    if frames is None:
+        return ("meme.jpg", render.to_jpeg(image)), (
+            "thumb.jpg",
+            render.to_jpeg(render.thumbnail(image), quality=85),
+        )
+    full = animation.to_webp(frames)
+    if max(frames.size) <= render.THUMBNAIL_SIDE:
+        return ("meme.webp", full), ("thumb.webp", full)
+    return ("meme.webp", full), (
+        "thumb.webp",
+        animation.to_webp(animation.shrink(frames, render.THUMBNAIL_SIDE)),
+    )
+
+
 def save_rendered(
     meme: Meme,
     image: Image.Image,
     *,
     attempt: int | None = None,
     before_save: Callable[[], None] | None = None,
+    frames: imageio.Frames | None = None,
 ) -> None:
     """Store the drawn meme and its thumbnail and save the meme row with them. The files they
     replace are deleted only once that row is committed (a rollback, here or in a transaction
@@ -311,10 +388,9 @@ def save_rendered(
     the sweeper cannot start another in between); StaleAttempt otherwise."""
     storage = meme.image.storage
     old = [meme.image.name, meme.thumbnail.name]
-    meme.image.save("meme.jpg", ContentFile(render.to_jpeg(image)), save=False)
-    meme.thumbnail.save(
-        "thumb.jpg", ContentFile(render.to_jpeg(render.thumbnail(image), quality=85)), save=False
-    )
+    (image_name, image_bytes), (thumb_name, thumb_bytes) = _encoded(image, frames)
+    meme.image.save(image_name, ContentFile(image_bytes), save=False)
+    meme.thumbnail.save(thumb_name, ContentFile(thumb_bytes), save=False)
     new = [meme.image.name, meme.thumbnail.name]
     try:
         with transaction.atomic():
@@ -335,18 +411,16 @@ def save_rendered(
 
 
 def rerender(meme: Meme) -> None:
-    """Draw the meme again from its photo with its current texts and style, and save it (see
-    save_rendered)."""
-    with meme.photo.open("rb") as handle:
-        photo = render.open_image(handle.read())
-    image = render.render_meme(
-        photo,
-        top_text=meme.top_text,
-        bottom_text=meme.bottom_text,
-        font_scale=meme.font_size / 100,
-        color=meme.text_color,
-    )
-    save_rendered(meme, image)
+    """Draw the meme again from its photo with its layout (top_text/bottom_text in its first two
+    boxes, so a caller that only set those is drawn right), and save it (see save_rendered)."""
+    photo = _open_photo(meme)
+    boxes = layouts.meme_boxes_in_step(meme)
+    layouts.layout_set(meme, boxes)
+    if isinstance(photo, imageio.Frames):  # an animation keeps every frame, its timing and its loop
+        drawn = animation.render_frames(photo, lambda f: render.render_layout(f, boxes))
+        save_rendered(meme, drawn.images[0], frames=drawn)
+    else:
+        save_rendered(meme, render.render_layout(photo, boxes))
 
 
 def stored_files_delete(storage: Storage, names: Iterable[str]) -> None:

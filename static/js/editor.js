@@ -131,7 +131,7 @@
   function drawMeme(ctx, photo, boxes, metrics) {
     const { width, height } = ctx.canvas;
     ctx.clearRect(0, 0, width, height);
-    ctx.drawImage(photo, 0, 0, width, height);
+    if (photo) ctx.drawImage(photo, 0, 0, width, height); // null: text only, over a playing animation
     const lines = layoutLines(width, height, boxes, metrics, makeMeasure(ctx));
     ctx.textAlign = "center";
     ctx.textBaseline = "alphabetic";
@@ -176,7 +176,7 @@
       pending = true;
       requestAnimationFrame(() => {
         pending = false;
-        drawMeme(ctx, photo, boxes, config.metrics);
+        drawMeme(ctx, stage.classList.contains("animated") ? null : photo, boxes, config.metrics);
         placeHandles();
         root.dataset.drawn = String(Number(root.dataset.drawn || 0) + 1); // tests wait on this
       });

@@ -20,6 +20,7 @@ ERROR_TEXT = {
     413: "The request body is too large.",
     415: "Unsupported Content-Type for the body.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
+    503: "A part of the service this needs is off or failing right now; try again later.",
 }
 
 LOCATION_HEADER = OpenApiParameter(

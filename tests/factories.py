@@ -51,6 +51,25 @@ def face_photo_bytes() -> bytes:
     return out.getvalue()
 
 
+def animated_photo_bytes(
+    frames: int = 6,
+    size: tuple[int, int] = (160, 120),
+    fmt: str = "GIF",
+    duration: int | list[int] = 80,
+    loop: int = 0,
+) -> bytes:
+    """An animated GIF/WebP: a white bar sweeping across a coloured field, one step a frame."""
+    images = []
+    for i in range(frames):
+        image = Image.new("RGB", size, (40 + (150 * i) // max(1, frames), 90, 160))
+        x = (size[0] * i) // max(1, frames)
+        image.paste((255, 255, 255), (x, 0, x + max(2, size[0] // 10), size[1]))
+        images.append(image)
+    out = io.BytesIO()
+    images[0].save(out, format=fmt, save_all=True, append_images=images[1:], duration=duration, loop=loop)
+    return out.getvalue()
+
+
 def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
 

@@ -11,12 +11,12 @@ from django.db.migrations.executor import MigrationExecutor
 
 from memes import checks
 from memes.services import captions, pipeline
-from ml import render
+from ml import animation, render
 from ml.emotions import EMOTIONS
 
 
 class Command(BaseCommand):
-    help = "Make a meme from PHOTO and write it to --out (JPEG)."
+    help = "Make a meme from PHOTO and write it to --out (JPEG; an animated GIF/WebP gives animated WebP)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("photo", type=Path)
@@ -40,10 +40,12 @@ class Command(BaseCommand):
             topic = checks.check_topic(options["topic"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        result = pipeline.run_pipeline(checked.image, topic=topic, emotion_override=options["emotion"])
+        result = pipeline.run_pipeline(
+            checked.frames or checked.image, topic=topic, emotion_override=options["emotion"]
+        )
         out: Path = options["out"]
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(render.to_jpeg(result.image))
+        out.write_bytes(animation.to_webp(result.frames) if result.frames else render.to_jpeg(result.image))
         if result.caption is not None:
             captions.caption_mark_used(caption=result.caption)
         if options["json"]:
@@ -52,6 +54,7 @@ class Command(BaseCommand):
                 "emotion": result.emotion,
                 "top_text": result.top_text,
                 "bottom_text": result.bottom_text,
+                "caption_source": result.caption_source,  # "model" or "curated" (model off or failing)
                 "faces": [
                     {
                         "box": list(face["box"]),

@@ -63,12 +63,14 @@ def test_sign_up_upload_edit_publish_like(browser, live_server, real_worker, tmp
     expect(page.locator(".bar-row")).to_have_count(7)
     old_src = page.get_attribute("#meme-image", "src")
 
-    page.fill("#id_top_text", "Houston we have")
-    page.fill("#id_bottom_text", "a meme")
+    # The editor (static/js/editor.js; tests/test_browser_editor.py covers it in depth).
+    page.wait_for_selector("#editor[data-ready='1']")
+    page.fill("#box-0-text", "Houston we have")
+    page.fill("#box-1-text", "a meme")
     page.click("#save-edit")
     expect(page.locator(".msg-success")).to_contain_text("Meme updated")
     assert page.get_attribute("#meme-image", "src") != old_src
-    expect(page.locator("#id_top_text")).to_have_value("Houston we have")
+    expect(page.locator("#box-0-text")).to_have_value("Houston we have")
 
     page.click("#publish")
     expect(page.locator(".msg-success")).to_contain_text("Published")

@@ -64,6 +64,34 @@ def test_a_failed_face_detector_import_is_tried_again(fresh_facenet):
     assert len(result.faces) == 1
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_try_again_makes_the_meme_once_the_missing_package_is_there(
+    fresh_facenet, user, django_capture_on_commit_callbacks
+):
+    """The issue's story: the first upload fails because facenet_pytorch cannot import `requests`;
+    once it is installed, "Try again" in the same server process makes the meme."""
+    from memes.models import Meme
+    from memes.services import memes as meme_services
+    from tests.factories import upload
+
+    blocker = _Missing("requests")
+    sys.meta_path.insert(0, blocker)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # the job runs in-process here
+            meme = meme_services.meme_create(owner=user, photo=upload(ASTRONAUT.read_bytes()))
+    finally:
+        sys.meta_path.remove(blocker)
+    meme.refresh_from_db()
+    assert meme.status == Meme.Status.FAILED and "try again" in meme.failure_reason.lower()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meme_services.meme_retry(meme=meme, user=user)
+    meme.refresh_from_db()
+    assert meme.status == Meme.Status.READY, meme.failure_reason
+    assert len(meme.faces) == 1
+
+
 def test_import_fresh_forgets_a_half_imported_package(tmp_path, monkeypatch):
     from ml.lazyimport import import_fresh
 

@@ -42,6 +42,11 @@ v1 = [
     path("memes/", memes.MemeCreateApi.as_view(), name="meme-create"),
     path("memes/<meme_id:public_id>/", memes.MemeDetailApi.as_view(), name="meme-detail"),
     path("memes/<meme_id:public_id>/caption/", memes.MemeCaptionApi.as_view(), name="meme-caption"),
+    path(
+        "memes/<meme_id:public_id>/captions/generate/",
+        memes.MemeWriteCaptionsApi.as_view(),
+        name="meme-captions-generate",
+    ),
     path("memes/<meme_id:public_id>/retry/", memes.MemeRetryApi.as_view(), name="meme-retry"),
     path("memes/<meme_id:public_id>/publish/", memes.MemePublishApi.as_view(), name="meme-publish"),
     path("memes/<meme_id:public_id>/unpublish/", memes.MemeUnpublishApi.as_view(), name="meme-unpublish"),

@@ -13,6 +13,7 @@ from celery.signals import worker_ready
 from django.db import DatabaseError
 from PIL import Image
 
+from . import captioner
 from .services import pipeline
 
 logger = logging.getLogger(__name__)
@@ -84,5 +85,6 @@ def warm_up_models(sender: Any = None, **kwargs: Any) -> None:
             logger.info("expression models loaded")
         except Exception:  # the first real job will report the problem on its meme
             logger.warning("could not warm up the expression models", exc_info=True)
+        captioner.warm_up()  # the caption model too (it logs, never raises: jobs fall back to curated)
 
     threading.Thread(target=load, name="warm-up-models", daemon=True).start()

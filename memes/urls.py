@@ -14,6 +14,7 @@ urlpatterns = [
     path("m/<str:public_id>/download/", views.meme_download, name="download"),
     path("m/<str:public_id>/edit/", views.meme_edit, name="edit"),
     path("m/<str:public_id>/caption/", views.meme_caption, name="caption"),
+    path("m/<str:public_id>/captions/write/", views.meme_write_captions, name="write_captions"),
     path("m/<str:public_id>/publish/", views.meme_publish, name="publish"),
     path("m/<str:public_id>/retry/", views.meme_retry, name="retry"),
     path("m/<str:public_id>/delete/", views.meme_delete, name="delete"),

@@ -93,7 +93,8 @@ def test_makememe_json_with_the_real_model(tmp_path):
     out_path = tmp_path / "out" / "meme.jpg"
     out, _ = _run("makememe", str(photo), "--topic", "space", "--out", str(out_path), "--json")
     payload = json.loads(out)
-    assert set(payload) == {"output", "emotion", "top_text", "bottom_text", "faces"}
+    assert set(payload) == {"output", "emotion", "top_text", "bottom_text", "caption_source", "faces"}
+    assert payload["caption_source"] in ("model", "curated")
     assert payload["output"] == str(out_path) and out_path.is_file()
     meme = Image.open(out_path)
     assert meme.format == "JPEG" and meme.size == (512, 512) and not meme.getexif()

@@ -50,11 +50,19 @@ def test_upload_is_accepted_then_polled_to_ready(
     assert face["probabilities"]["sad"] == pytest.approx(0.7)
     assert face["box"]["x"] == pytest.approx(640 * 0.3) and face["box_percent"]["left"] == pytest.approx(30)
     meme.refresh_from_db()
-    assert body["suggested_captions"][0] == {
-        "id": meme.caption_id,
-        "top_text": "When the exams",
-        "bottom_text": "works",
-    }
+    assert meme.caption.text == "When the {topic} | works" and body["caption_source"] == "curated"
+    # The only other caption for sad is the current one, which is never offered again.
+    assert body["suggested_captions"] == []
+    make_caption("Other {topic} | line", emotion="sad")
+    body = owner_api.get(response["Location"]).json()
+    assert body["suggested_captions"] == [
+        {
+            "id": Caption.objects.get(text__startswith="Other").pk,
+            "top_text": "Other exams",
+            "bottom_text": "line",
+            "source": "curated",
+        }
+    ]
     # The image address really serves the meme.
     assert owner_api.get(body["image_url"]).status_code == 200
     assert len(media_files(_media_root)) == 3

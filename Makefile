@@ -23,7 +23,7 @@ dev-deps: $(BIN)/python
 # filesystem broker (message files under var/celery/), no server to install.
 # RUN_DATABASE_URL: the SQLite file (CI's runtime check points it at a scratch folder).
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
-RUN_ENV := env DATABASE_URL=$(RUN_DATABASE_URL) CELERY_BROKER_URL=filesystem:// DEBUG=1
+RUN_ENV := env DATABASE_URL=$(RUN_DATABASE_URL) CELERY_BROKER_URL=filesystem://localhost/ DEBUG=1
 
 # Fresh machine -> web server and worker on http://127.0.0.1:8000 (`manage.py runlocal`; Ctrl-C stops both).
 run: deps

@@ -210,7 +210,7 @@ def test_runlocal_makes_a_meme_off_the_request_with_stages_and_ctrl_c_stops_both
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))},
         "DJANGO_SETTINGS_MODULE": "deepmeme_site.settings",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_BROKER_URL": "filesystem://localhost/",  # as `make run` sets it
         "CELERY_FILESYSTEM_DIR": str(tmp_path / "celery"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "DEBUG": "1",

@@ -45,6 +45,12 @@ def test_a_still_gif_is_a_still_photo():
     assert not checked.is_animated and checked.format == "GIF" and checked.image.mode == "RGB"
 
 
+def test_an_animated_png_is_an_animation_but_a_phone_mpo_is_a_still():
+    checked = checks.check_photo(upload(animated_photo_bytes(frames=3, fmt="PNG", duration=[70, 80, 90])))
+    assert checked.is_animated and checked.format == "PNG" and checked.frames.durations == [70, 80, 90]
+    assert "MPO" not in limits.ANIMATED_FORMATS  # a phone JPEG's second frame is a depth map, not a frame
+
+
 def test_frames_are_worked_on_at_most_the_animation_side():
     checked = checks.check_photo(upload(animated_photo_bytes(frames=3, size=(1280, 720))))
     assert checked.frames.size == (limits.ANIMATION_MAX_SIDE, 360)
@@ -163,6 +169,10 @@ def test_the_page_and_the_download_keep_the_animation(
     assert response.status_code == 200 and response["Content-Type"] == "image/webp"
     assert f"deepmeme-{meme.public_id}.webp" in response["Content-Disposition"]
     assert Image.open(io.BytesIO(b"".join(response.streaming_content))).n_frames == 4
+    meme.is_public = True
+    meme.save()
+    feed = user_client.get("/").content.decode()
+    assert f'src="{meme.thumbnail.url}"' in feed and 'class="card-badge"' in feed
     media = user_client.get(meme.thumbnail.url)
     assert media.status_code == 200 and media["Content-Type"] == "image/webp"
 

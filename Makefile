@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# llama-cpp-python (the captioner) builds from source: a portable CPU build (no -march=native), no LLaVA.
+export CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 
 .PHONY: run test bench bench-load lint format deps dev-deps chromium services
 

@@ -1,0 +1,106 @@
+"""Feed cards, fast: the exact JSON MemeCardOutput gives, without DRF's per-field machinery.
+
+The feed is the API's hot path, and when its cache cannot help (FEED_CACHE_SECONDS=0, a cold cache)
+every request builds 24 cards. Through the serializer, most of that time went to DRF's generic field
+handling and to three `reverse()` and two `build_absolute_uri()` calls per card (see BENCHMARKS.md,
+REST API feed). Here the addresses come from templates made once per page and the page's rows are
+loaded with only the columns a card shows (not the faces and layout JSON). MemeCardOutput stays the
+documented shape; tests/api/test_feed_cards.py holds this builder to its output, field for field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
+from rest_framework.request import Request
+
+from ..models import Meme
+
+# What a card shows; everything else on a meme (faces, layout, failure reason...) stays unloaded.
+CARD_COLUMNS = (
+    "public_id",
+    "owner__username",
+    "status",
+    "is_public",
+    "emotion",
+    "top_text",
+    "bottom_text",
+    "image",
+    "thumbnail",
+    "is_animated",
+    "photo_width",
+    "photo_height",
+    "created_at",
+)
+_MARK = "0MARK0"  # stands in for an id while a URL template is reversed (matches every converter)
+_PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
+
+
+def card_rows(memes: QuerySet[Meme]) -> QuerySet[Meme]:
+    """The queryset loading only what a card needs (owner joined)."""
+    return memes.select_related("owner").only(*CARD_COLUMNS)
+
+
+class CardBuilder:
+    """Builds the cards of one request's page. Addresses are absolute, with the request's host."""
+
+    def __init__(self, request: Request) -> None:
+        self.origin = request.build_absolute_uri("/")[:-1]  # scheme://host
+        self.request = request
+        self.meme_api = self._template("api:meme-detail")
+        self.meme_web = self._template("memes:detail")
+        self.user_api = self._template("api:user-detail")
+
+    def _template(self, name: str) -> tuple[str, str]:
+        before, after = reverse(name, args=[_MARK]).split(_MARK)
+        return self.origin + before, after
+
+    def _absolute(self, url: str) -> str:
+        if url.startswith("/") and not url.startswith("//"):
+            return self.origin + url
+        return self.request.build_absolute_uri(url)
+
+    def _file_url(self, file: Any) -> str | None:
+        return self._absolute(file.storage.url(file.name)) if file else None
+
+    def card(self, meme: Meme) -> dict[str, Any]:
+        public_id, username = meme.public_id, meme.owner.username
+        return {
+            "id": public_id,
+            "url": f"{self.meme_api[0]}{public_id}{self.meme_api[1]}",
+            "web_url": f"{self.meme_web[0]}{public_id}{self.meme_web[1]}",
+            "owner": {
+                "username": username,
+                "url": f"{self.user_api[0]}{quote(username, safe=_PATH_SAFE)}{self.user_api[1]}",
+            },
+            "status": meme.status,
+            "is_public": meme.is_public,
+            "emotion": meme.emotion,
+            "top_text": meme.top_text,
+            "bottom_text": meme.bottom_text,
+            "image_url": self._file_url(meme.image),
+            "thumbnail_url": self._file_url(meme.thumbnail),
+            "is_animated": meme.is_animated,
+            "width": meme.photo_width,
+            "height": meme.photo_height,
+            "like_count": getattr(meme, "like_count", 0),
+            "comment_count": getattr(meme, "comment_count", 0),
+            "liked": bool(getattr(meme, "liked", False)),
+            "created_at": _iso(meme.created_at),
+        }
+
+    def cards(self, memes: Iterable[Meme]) -> list[dict[str, Any]]:
+        return [self.card(meme) for meme in memes]
+
+
+def _iso(value: datetime) -> str:
+    # As DRF's DateTimeField: in the current time zone, ISO 8601, "Z" for UTC.
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -11,6 +11,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apikit.errors import error_body, not_found
 from memes import access
+from memes.views import keep_private
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -30,11 +31,7 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
             user = (TokenAuthentication().authenticate(request) or (user, None))[0]
     meme = access.access_media(user=user, name=path)
     # MEDIA_ROOT is read per request (tests point it at a temporary folder).
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    if not access.is_visible_to_everyone(meme):
-        # Only this person may see it: no shared cache (proxy, CDN) and no copy on disk either.
-        response["Cache-Control"] = "private, no-store"
-    return response
+    return keep_private(serve(request, path, document_root=settings.MEDIA_ROOT), meme=meme)
 
 
 if settings.SERVE_MEDIA:

@@ -166,12 +166,21 @@ def meme_download(request: HttpRequest, public_id: str) -> HttpResponse:
         return HttpResponse("This meme is not ready yet.", status=404)
     # The stored format: JPEG, or animated WebP for an animated meme (the download keeps it moving).
     ext = "webp" if meme.image.name.lower().endswith(".webp") else "jpg"
-    return FileResponse(
+    response = FileResponse(
         meme.image.open("rb"),
         as_attachment=True,
         filename=f"deepmeme-{meme.public_id}.{ext}",
         content_type="image/webp" if ext == "webp" else "image/jpeg",
     )
+    return keep_private(response, meme=meme)
+
+
+def keep_private(response: HttpResponse, *, meme: Meme) -> HttpResponse:
+    """A file of a meme not everyone may see: no shared cache (proxy, CDN) keeps it, nor the
+    browser's disk. Used by the download and the media files."""
+    if not access.is_visible_to_everyone(meme):
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _owner_action(request: HttpRequest, public_id: str, action: Any, success: str | None) -> HttpResponse:

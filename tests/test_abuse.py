@@ -140,6 +140,8 @@ def test_private_media_is_not_cached_by_shared_caches(client):
     hidden = make_meme(owner, public=True, is_hidden=True)
     assert client.get(hidden.thumbnail.url)["Cache-Control"] == "private, no-store"
     assert "no-store" not in client.get(public.image.url).get("Cache-Control", "")
+    assert client.get(f"/m/{private.public_id}/download/")["Cache-Control"] == "private, no-store"
+    assert "no-store" not in client.get(f"/m/{public.public_id}/download/").get("Cache-Control", "")
 
 
 # --- caption CSV export ----------------------------------------------------------------------------

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 FALLBACK_EMOTION = "neutral"
 # The task is named, not imported: memes.tasks imports this module, so importing it back would be
 # an import cycle. A signature resolves the name in the app's registry at send time, which runs
-# the task in-process when CELERY_TASK_ALWAYS_EAGER is on (`make run`, tests), exactly as
+# the task in-process when CELERY_TASK_ALWAYS_EAGER is on (no broker set, tests), exactly as
 # `process_meme.delay` would; a bare `send_task` would not.
 PROCESS_MEME_TASK = "memes.tasks.process_meme"
 WAITING = "Waiting for a worker"

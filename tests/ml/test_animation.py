@@ -44,6 +44,21 @@ def test_webp_round_trip_keeps_frames_durations_loop_and_no_metadata() -> None:
     assert b"EXIF" not in data and b"XMP " not in data and b"ICCP" not in data
 
 
+def test_metadata_of_the_upload_never_reaches_the_output() -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "SecretPhone"
+    exif.get_ifd(0x8825)[2] = (51.0, 30.0, 0.0)  # GPS latitude
+    source = io.BytesIO()
+    first, *rest = colored_frames(3).images
+    first.save(source, format="WEBP", save_all=True, append_images=rest, exif=exif.tobytes(), duration=50)
+    assert b"SecretPhone" in source.getvalue()
+    frames = imageio.read_frames(source.getvalue())
+    frames.images[0].info["exif"] = exif.tobytes()  # even if a frame still carried it
+    data = animation.to_webp(frames)
+    assert b"SecretPhone" not in data and b"EXIF" not in data
+    assert not Image.open(io.BytesIO(data)).getexif()
+
+
 def test_shrink_fits_every_frame() -> None:
     small = animation.shrink(colored_frames(3, (960, 480)), 480)
     assert [f.size for f in small.images] == [(480, 240)] * 3 and small.durations == [40, 50, 60]

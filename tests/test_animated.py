@@ -226,3 +226,17 @@ def test_api_refuses_an_over_limit_animation_with_the_numbers(monkeypatch):
     assert response.status_code == 400
     error = response.json()["error"]
     assert "6 frames" in (error["message"] + str(error["fields"])) and Meme.objects.count() == 0
+
+
+def test_makememe_writes_an_animated_webp_for_an_animated_photo(fake_analysis, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    source, out = tmp_path / "clip.gif", tmp_path / "meme.webp"
+    source.write_bytes(animated_photo_bytes(frames=4, duration=[100, 200, 300, 400]))
+    buffer = io.StringIO()
+    call_command("makememe", str(source), "--out", str(out), "--json", stdout=buffer)
+    assert json.loads(buffer.getvalue())["output"] == str(out)
+    written = _frames_of(out.read_bytes())
+    assert len(written) == 4 and written.durations == [100, 200, 300, 400]

@@ -31,7 +31,7 @@ SECONDS = int(os.environ.get("LOAD_SECONDS", "600"))
 WEB_WORKERS = 4
 FEED_MEMES = 300
 DRAIN_SECONDS = 600  # after the run, how long the queue may take to empty before memes count as stuck
-SAMPLE_EVERY = 30
+SAMPLE_EVERY = 60
 DB_NAME = "deepmeme_bench_load"
 OUT = ROOT / "bench-out" / "load"
 MEDIA = OUT / "media"
@@ -94,7 +94,8 @@ def rss_mb(pid: int) -> float:
 def sample_memory(pids: dict[str, int], samples: list[dict], stop: threading.Event) -> None:
     start = time.monotonic()
     while True:
-        samples.append({"t": time.monotonic() - start, **{name: rss_mb(pid) for name, pid in pids.items()}})
+        sample = {name: rss_mb(pid) for name, pid in pids.items()}
+        samples.append({"t": time.monotonic() - start, "load": os.getloadavg()[0], **sample})
         if stop.wait(SAMPLE_EVERY):
             return
 
@@ -147,10 +148,33 @@ def stats_rows(path: Path) -> list[dict[str, str]]:
 
 
 def memory_table(samples: list[dict]) -> list[str]:
-    rows = ["| minute | web (gunicorn, all workers) MB | worker MB |", "| --- | --- | --- |"]
+    rows = [
+        "| minute | web (gunicorn, all workers) MB | worker MB | machine load (1 min) |",
+        "| --- | --- | --- | --- |",
+    ]
     for s in samples:
-        rows.append(f"| {s['t'] / 60:.1f} | {s['web']:.0f} | {s['worker']:.0f} |")
+        rows.append(f"| {s['t'] / 60:.1f} | {s['web']:.0f} | {s['worker']:.0f} | {s['load']:.1f} |")
     return rows
+
+
+def job_stats(log: Path) -> str:
+    """How long the worker took per meme, and what the sweeper did, from the worker's log."""
+    import re
+
+    from bench._report import percentile
+
+    text = log.read_text(errors="replace")
+    seconds = [float(x) for x in re.findall(r"process_meme\[[^\]]+\] succeeded in ([\d.]+)s: 'ready'", text)]
+    sweeps = re.findall(r"sweep: SweepReport\((.*?)\)", text)
+    made = (
+        f"the worker made {len(seconds)} memes, {percentile(seconds, 50):.1f} s each at the median "
+        f"(p90 {percentile(seconds, 90):.1f} s)"
+        if seconds
+        else "the worker made no meme"
+    )
+    return f"{made}; the sweeper acted {len(sweeps)} times" + (
+        f" ({'; '.join(sweeps[:5])})" if sweeps else ""
+    )
 
 
 def main() -> int:
@@ -249,9 +273,10 @@ def main() -> int:
             f"**Uploads accepted: {len(uploaded)}; after the run, {counts['ready']} ready, "
             f"{counts['failed']} "
             f"failed, lost {lost}, stuck {stuck}** (goal 0 lost, 0 stuck; the queue emptied {drained:.0f} s "
-            "after the last request).",
+            f"after the last request; {job_stats(OUT / 'worker.log')}).",
             "",
-            "Memory (resident, sampled every 30 s; goal: flat):",
+            f"Memory (resident, sampled every {SAMPLE_EVERY} s; goal: flat), with the machine's load "
+            "(2 cores, shared with other work):",
             "",
             *memory_table(samples),
         ]

@@ -21,7 +21,7 @@ PHOTOS = [Path(p).read_bytes() for p in ACCOUNTS["photos"]]
 UPLOADED: list[str] = []  # public ids of every upload the server accepted (202)
 _next_account = iter(range(10**9))
 # Each person uploads about once per this many seconds (the one worker must keep up on 2 cores).
-UPLOAD_EVERY = float(os.environ.get("LOAD_UPLOAD_EVERY", "300"))
+UPLOAD_EVERY = float(os.environ.get("LOAD_UPLOAD_EVERY", "1500"))
 
 
 @events.test_stop.add_listener

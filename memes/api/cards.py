@@ -15,9 +15,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import filepath_to_uri
 from django.utils.http import RFC3986_SUBDELIMS
 from rest_framework.request import Request
 
@@ -57,6 +59,10 @@ class CardBuilder:
         self.meme_api = self._template("api:meme-detail")
         self.meme_web = self._template("memes:detail")
         self.user_api = self._template("api:user-detail")
+        # Local media: the storage's URL is its base URL plus the quoted name; computed here once
+        # rather than through FieldFile and urljoin for every file. S3 signs each URL itself.
+        local = isinstance(default_storage, FileSystemStorage) and default_storage.base_url
+        self.media_prefix = self._absolute(default_storage.base_url) if local else None
 
     def _template(self, name: str) -> tuple[str, str]:
         before, after = reverse(name, args=[_MARK]).split(_MARK)
@@ -68,7 +74,11 @@ class CardBuilder:
         return self.request.build_absolute_uri(url)
 
     def _file_url(self, file: Any) -> str | None:
-        return self._absolute(file.storage.url(file.name)) if file else None
+        if not file:
+            return None
+        if self.media_prefix is not None and file.storage is default_storage:
+            return self.media_prefix + filepath_to_uri(file.name).lstrip("/")
+        return self._absolute(file.storage.url(file.name))
 
     def card(self, meme: Meme) -> dict[str, Any]:
         public_id, username = meme.public_id, meme.owner.username

@@ -197,7 +197,7 @@ def test_write_another_on_the_web(user_client, user, model_writes):
     )
     response = user_client.post(reverse("memes:write_captions", args=[meme.public_id]))
     assert response.status_code == 302 and response["Location"].endswith("#captions")
-    written = list(Caption.objects.filter(generated_for=meme).order_by("pk"))
+    written = list(Caption.objects.filter(generated_for=meme).order_by("-pk"))  # newest: the best first
     assert [c.text for c in written] == [
         "exams tomorrow | studied nothing",
         "my exam grade | my hopes",

@@ -151,7 +151,10 @@ def meme_write_captions(*, meme: Meme, user: Any, n: int = WRITE_ANOTHER_COUNT) 
         raise ValidationError(
             "Nothing the model wrote passed our filters this time. Try again.", code="empty"
         )
-    return [captions.caption_record_generated(meme=meme, written=w) for w in written]
+    # Stored worst first: the page lists a meme's model captions newest first, so the best of the
+    # newest batch leads.
+    stored = [captions.caption_record_generated(meme=meme, written=w) for w in reversed(written)]
+    return stored[::-1]
 
 
 def meme_set_public(*, meme: Meme, user: Any, is_public: bool) -> Meme:

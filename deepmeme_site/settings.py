@@ -188,7 +188,7 @@ MEME_MAX_UPLOAD_BYTES = env.int("MEME_MAX_UPLOAD_BYTES", default=10 * 1024 * 102
 MEME_MAX_PIXELS = env.int("MEME_MAX_PIXELS", default=40_000_000)
 # A job that has shown no progress this long is presumed lost (its worker died, its message was
 # lost): the sweeper sends it again, at most MEME_JOB_MAX_ATTEMPTS times, then reports it failed.
-MEME_JOB_TIMEOUT_SECONDS = env.int("MEME_JOB_TIMEOUT_SECONDS", default=120)
+MEME_JOB_TIMEOUT_SECONDS = env.int("MEME_JOB_TIMEOUT_SECONDS", default=180)
 # The worker writes each caption with the captioner model (ml.caption); off, or when the model
 # fails, curated captions are used (memes.captioner). "Write another" needs it on.
 CAPTIONER_ENABLED = env.bool("CAPTIONER_ENABLED", default=True)

@@ -291,6 +291,8 @@ def test_editor_mouse_drag_add_box_live_preview_and_save(browser, live_server):
     _wait_redrawn(page, drawn)
     preview = _canvas(page)
     assert np.abs(preview - dragged).sum(axis=2).astype(bool).sum() > 1000
+    if shots := os.environ.get("EDITOR_SCREENSHOTS"):  # a folder: look at the editor by eye
+        page.screenshot(path=f"{shots}/editor-desktop.png", full_page=True)
 
     # Save: the server renders the authoritative image, and it matches the preview.
     page.click("#save-edit")
@@ -361,6 +363,8 @@ def test_editor_touch_drag_on_a_phone_then_save(browser, live_server):
     moved_text = _bbox(_text_mask(dragged, photo) & below_top_box)
     assert abs((bottom_text[3] - moved_text[3]) - 60 * scale) < 4 * scale
 
+    if shots := os.environ.get("EDITOR_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/editor-phone.png", full_page=True)
     page.click("#save-edit")
     expect(page.locator(".msg-success")).to_contain_text("Meme updated")
     meme = Meme.objects.get(pk=meme.pk)

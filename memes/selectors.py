@@ -215,10 +215,12 @@ def captions_generated_liked(*, captions: QuerySet[Caption] | None = None) -> Qu
 
 
 def caption_counts_by_emotion() -> list[dict[str, Any]]:
-    """Per emotion: total, approved and pending captions, for the curators' balance summary."""
+    """Per emotion: total, approved and pending captions, for the curators' balance summary. The
+    model's own captions of single memes are not the dataset until a curator promotes one."""
+    dataset = Caption.objects.exclude(source=Caption.Source.GENERATED, approved=False)
     rows = {
         r["emotion"]: r
-        for r in Caption.objects.values("emotion").annotate(
+        for r in dataset.values("emotion").annotate(
             total=Count("pk"), approved=Count("pk", filter=Q(approved=True))
         )
     }

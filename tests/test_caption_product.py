@@ -315,6 +315,14 @@ def test_liked_generated_captions_in_the_admin_and_promotion(curator_client, use
     liked, unliked = meme_services.meme_write_captions(meme=meme, user=user)
     meme_services.meme_choose_caption(meme=meme, user=user, caption_id=liked.pk)
     social.meme_like_set(meme=meme, user=make_user(), liked=True)
+
+    def angry_counts() -> tuple[int, int]:
+        (row,) = [r for r in selectors.caption_counts_by_emotion() if r["emotion"] == "angry"]
+        return row["approved"], row["pending"]
+
+    approved_before, pending_before = angry_counts()
+    # The model's captions of single memes are not the curated dataset's pending work.
+    assert pending_before == Caption.objects.filter(emotion="angry", approved=False).count() - 2
     url = reverse("admin:memes_caption_changelist")
     page = curator_client.get(url, {"generated": "liked"})
     shown = list(page.context["cl"].result_list)
@@ -326,6 +334,7 @@ def test_liked_generated_captions_in_the_admin_and_promotion(curator_client, use
     # The meme's topic became the {topic} slot, so the caption fits any angry meme's topic.
     assert liked.text == "stuck in {topic} | again"
     assert unliked.approved  # a curator may promote any generated caption they picked
+    assert angry_counts() == (approved_before + 2, pending_before)
     assert liked in selectors.caption_suggestions(emotion="angry", topic="rain", limit=50)
 
 

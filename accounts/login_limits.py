@@ -5,10 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework.throttling import BaseThrottle
+
+
+class LoginLimitHandler(AxesDatabaseHandler):
+    """django-axes' database handler (it keeps counting while Redis is down) with two limits instead
+    of one: LOGIN_FAILURE_LIMIT failures per (account, address) and LOGIN_FAILURE_LIMIT_PER_ADDRESS
+    per address, so a shared address (an office, a phone carrier's NAT) is not locked by a few
+    people's typos while one account still gets few guesses. axes compares one number with one
+    limit, so the address count is scaled onto the pair's limit."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        # One queryset per AXES_LOCKOUT_PARAMETERS entry, in order: (account, address), address.
+        pair, address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        scaled = address * settings.AXES_FAILURE_LIMIT // settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS
+        return max(pair, scaled)
 
 
 def client_ip(request: HttpRequest) -> str:

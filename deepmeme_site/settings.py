@@ -335,11 +335,13 @@ SPECTACULAR_SETTINGS = {
 # One limiter for the login page, the admin login and the API login, all through authenticate().
 # Why axes and not DRF throttles: it hooks into authenticate() itself, so no login path can be
 # missed; it counts failures only; and its database handler keeps working while Redis is down.
-# Locked: an address after too many failures, and an (account, address) pair; never an account
-# alone, so guesses from elsewhere cannot lock out a person who knows their password.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Locked: an (account, address) pair after LOGIN_FAILURE_LIMIT failures, an address after
+# LOGIN_FAILURE_LIMIT_PER_ADDRESS (accounts.login_limits.LoginLimitHandler); never an account alone,
+# so guesses from elsewhere cannot lock out a person who knows their password.
+AXES_HANDLER = "accounts.login_limits.LoginLimitHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 # The same client address as the API throttles (X-Forwarded-For only from API_NUM_PROXIES proxies).
 AXES_CLIENT_IP_CALLABLE = "accounts.login_limits.client_ip"

@@ -13,13 +13,15 @@ from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
-LIMIT = 3
+LIMIT = 3  # per (account, address)
+ADDRESS_LIMIT = 5  # per address, whatever the accounts
 WEB, ADMIN, API = "/accounts/login/", "/admin/login/", "/api/v1/auth/login/"
 
 
 @pytest.fixture(autouse=True)
 def _small_limit(settings):
     settings.AXES_FAILURE_LIMIT = LIMIT
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = ADDRESS_LIMIT
 
 
 @pytest.fixture
@@ -65,12 +67,22 @@ def test_guesses_from_elsewhere_do_not_lock_out_the_owner(client, person, url):
 
 
 def test_one_address_guessing_many_accounts_is_locked(client, db):
-    for name in ("a1", "a2", "a3", "a4"):
+    names = [f"a{i}" for i in range(ADDRESS_LIMIT + 1)]
+    for name in names:
         make_user(name)
-    for name in ("a1", "a2", "a3"):
+    for name in names[:ADDRESS_LIMIT]:  # one wrong guess at each account
         attempt(client, WEB, "10.3.0.1", "wrong", username=name)
-    assert attempt(client, WEB, "10.3.0.1", PASSWORD, username="a4").status_code == 429
-    assert logged_in(attempt(client, WEB, "10.3.0.2", PASSWORD, username="a4"), WEB)
+    assert attempt(client, WEB, "10.3.0.1", PASSWORD, username=names[-1]).status_code == 429
+    assert logged_in(attempt(client, WEB, "10.3.0.2", PASSWORD, username=names[-1]), WEB)
+
+
+def test_one_persons_guesses_do_not_lock_others_at_the_same_address(client, person):
+    """An office or a carrier's NAT: one account locked from the address, the others still log in."""
+    make_user("colleague")
+    for _ in range(LIMIT):
+        attempt(client, WEB, "10.3.1.1", "wrong")
+    assert attempt(client, WEB, "10.3.1.1", PASSWORD).status_code == 429
+    assert logged_in(attempt(client, WEB, "10.3.1.1", PASSWORD, username="colleague"), WEB)
 
 
 def test_the_login_page_admin_and_api_share_one_count(client, person):

@@ -9,7 +9,15 @@ from dataclasses import replace
 from typing import Any
 
 from ml import render
-from ml.layout import TextBox, boxes_from_dicts, boxes_to_dicts, classic_boxes, place_boxes, restyle
+from ml.layout import (
+    TextBox,
+    boxes_from_dicts,
+    boxes_to_dicts,
+    classic_boxes,
+    new_box_slots,
+    place_boxes,
+    restyle,
+)
 
 from . import limits
 from .models import Meme
@@ -108,6 +116,10 @@ def editor_data(*, meme: Meme) -> dict[str, Any]:
             "photo_url": meme.photo.url,
             "metrics": render.font_metrics(),
             "new_box": NEW_BOX.to_dict(),
+            # Where added boxes go, best first: off the faces (the editor skips slots a box covers).
+            "new_box_slots": new_box_slots(
+                (meme.photo_width, meme.photo_height), faces=face_boxes(meme.faces), count=limits.BOXES_MAX
+            ),
             "limits": {
                 "max_boxes": limits.BOXES_MAX,
                 "box_min_side": limits.BOX_MIN_SIDE,

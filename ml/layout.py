@@ -77,6 +77,7 @@ _BOTTOM: Rect = (MARGIN, 1 - BLOCK_HEIGHT, 1 - 2 * MARGIN, BLOCK_HEIGHT - MARGIN
 _FACE_PAD = 0.12  # of a face's box on each side: hair, chin and ears count as the face too
 _MIN_BAND = 0.14  # a box shorter than this (of the height) would make the text too small to read
 _MIN_COLUMN = 0.28  # likewise for a box beside a face (of the width)
+_NEW_BOX_HEIGHT = 0.16  # an added box: a line or two of text
 _GRID = [MARGIN] + [i / 10 for i in range(1, 10)] + [1 - MARGIN]
 # Costs: covering the main face is what we avoid above all; then the other faces; then we keep
 # the text near its classic edge and as large as we can.
@@ -129,6 +130,42 @@ def place_boxes(
         TextBox(top_text, *_rounded(top), valign="top", **style),
         TextBox(bottom_text, *_rounded(bottom), valign="bottom", **style),
     ]
+
+
+def new_box_slots(
+    image_size: tuple[int, int], /, *, faces: Sequence[Sequence[float]] = (), count: int = 6
+) -> list[Rect]:
+    """Where an added text box may go, best first: bands that leave the main face (then the other
+    faces) clear, nearest the middle. The editor takes the first one no other box overlaps."""
+    width, height = image_size
+    rects = [_padded(face, width, height) for face in faces if len(face) == 4 and face[2] > 0 and face[3] > 0]
+    rects = [r for r in rects if r[2] > 0 and r[3] > 0] if width > 0 and height > 0 else []
+    band = _NEW_BOX_HEIGHT
+    slots = [(MARGIN, y, 1 - 2 * MARGIN, band) for y in _frange(MARGIN, 1 - MARGIN - band, 0.04)]
+    slots += [(x, y, 0.45, band) for x in (MARGIN, 1 - MARGIN - 0.45) for _, y, _, _ in slots]
+
+    def cost(rect: Rect) -> float:
+        covers = 0.0
+        for index, face in enumerate(rects):
+            covers += (
+                (_COVER_MAIN if index == 0 else _COVER_OTHER)
+                * _intersection(rect, face)
+                / (face[2] * face[3])
+            )
+        middle = abs(rect[1] + rect[3] / 2 - 0.5)
+        return covers + middle + (0.3 if rect[2] < 0.5 else 0.0)  # full width reads better
+
+    chosen: list[Rect] = []
+    for rect in sorted(slots, key=cost):
+        if not any(_overlap(rect, other) for other in chosen):
+            chosen.append(_rounded(rect))
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _frange(start: float, stop: float, step: float) -> list[float]:
+    return [start + i * step for i in range(int((stop - start) / step + 1e-9) + 1)]
 
 
 def covered_fraction(box: TextBox, face: Sequence[float], size: tuple[int, int]) -> float:

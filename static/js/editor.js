@@ -312,11 +312,17 @@
     addButton.addEventListener("click", () => {
       if (boxes.length >= limits.max_boxes) return;
       const style = boxes[selected] || config.new_box;
+      // The first free place off the faces (the server ranks them); else stagger in the middle.
+      const overlaps = (a, b) => a[0] < b.x + b.width && b.x < a[0] + a[2] && a[1] < b.y + b.height && b.y < a[1] + a[3];
+      const slot = (config.new_box_slots || []).find((rect) => !boxes.some((box) => overlaps(rect, box)));
       const offset = (boxes.length % 4) * 0.05; // a new box never hides exactly behind the last one
+      const place = slot
+        ? { x: slot[0], y: slot[1], width: slot[2], height: slot[3] }
+        : { y: round4(config.new_box.y + offset) };
       boxes.push({
-        ...config.new_box,
+        ...config.new_box, ...place,
         color: style.color, outline_color: style.outline_color, outline_width: style.outline_width,
-        case: style.case, y: round4(config.new_box.y + offset),
+        case: style.case,
       });
       selected = boxes.length - 1;
       rebuild();

@@ -1,11 +1,13 @@
 """ml.layout + ml.render: text boxes drawn where they say, and captions placed around faces."""
 
+import itertools
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from ml import render
-from ml.layout import TextBox, classic_boxes, covered_fraction, place_boxes
+from ml.layout import TextBox, classic_boxes, covered_fraction, new_box_slots, place_boxes
 
 GREY = (128, 128, 128)
 
@@ -145,3 +147,17 @@ def test_a_face_filling_the_picture_keeps_the_classic_layout():
     size = (400, 400)
     boxes = place_boxes(size, top_text="a", bottom_text="b", faces=[[0, 0, 400, 400]], color="#ff0000")
     assert boxes == classic_boxes("a", "b", color="#ff0000")
+
+
+def test_added_boxes_go_where_no_face_is():
+    size, faces = (1000, 800), [[100, 64, 300, 296], [550, 80, 300, 256]]
+    slots = new_box_slots(size, faces=faces, count=4)
+    assert len(slots) == 4
+    for x, y, w, h in slots[:2]:  # the best ones leave both people clear
+        box = TextBox("x", x=x, y=y, width=w, height=h)
+        assert covered_fraction(box, faces[0], size) == 0 and covered_fraction(box, faces[1], size) == 0
+    for a, b in itertools.combinations(slots, 2):  # distinct places
+        assert a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1] or a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0]
+    # With no face the first added box goes in the middle, between the classic top and bottom.
+    x, y, w, h = new_box_slots((600, 400))[0]
+    assert y >= 0.4 and y + h <= 0.6 and w > 0.9

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from memes.models import Caption
+from ml.layout import TextBox, covered_fraction
 from tests.factories import face_photo_bytes, photo_bytes
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,15 @@ def test_makememe_json_with_the_real_model(tmp_path):
     out_path = tmp_path / "out" / "meme.jpg"
     out, _ = _run("makememe", str(photo), "--topic", "space", "--out", str(out_path), "--json")
     payload = json.loads(out)
-    assert set(payload) == {"output", "emotion", "top_text", "bottom_text", "caption_source", "faces"}
+    assert set(payload) == {
+        "output",
+        "emotion",
+        "top_text",
+        "bottom_text",
+        "caption_source",
+        "faces",
+        "boxes",
+    }
     assert payload["caption_source"] in ("model", "curated")
     assert payload["output"] == str(out_path) and out_path.is_file()
     meme = Image.open(out_path)
@@ -104,6 +113,10 @@ def test_makememe_json_with_the_real_model(tmp_path):
     assert set(face["probabilities"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
     assert payload["emotion"] == face["emotion"]
     assert payload["top_text"] or payload["bottom_text"]
+    # The caption was placed around the face: no text box covers it.
+    boxes = [TextBox.from_dict(box) for box in payload["boxes"]]
+    assert [box.text for box in boxes] == [payload["top_text"], payload["bottom_text"]]
+    assert all(covered_fraction(box, face["box"], (512, 512)) == 0 for box in boxes)
 
 
 @pytest.mark.slow

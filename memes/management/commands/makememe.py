@@ -55,6 +55,7 @@ class Command(BaseCommand):
                 "top_text": result.top_text,
                 "bottom_text": result.bottom_text,
                 "caption_source": result.caption_source,  # "model" or "curated" (model off or failing)
+                "boxes": [box.to_dict() for box in result.boxes],  # the text layout drawn (around the faces)
                 "faces": [
                     {
                         "box": list(face["box"]),

@@ -62,8 +62,17 @@ def test_truncated_image(user_client, settings):
 
 
 def test_over_10_mb(user_client, settings):
-    response = _post(user_client, upload(_big_noise_jpeg(10 * 1024 * 1024 + 1)))
+    # Just over the limit (within the body cap's margin): read, and refused by check_photo.
+    response = _post(user_client, upload(_big_noise_jpeg(10 * 1024 * 1024 + 1)[: 10 * 1024 * 1024 + 1]))
     _assert_rejected(response, settings, "photos can be at most 10 MB")
+
+
+def test_far_over_10_mb_is_refused_before_it_is_read(user_client, settings):
+    # 15 MB: the body cap (deepmeme_site.middleware) answers 413 from the Content-Length alone.
+    response = _post(user_client, upload(_big_noise_jpeg(10 * 1024 * 1024 + 1)))
+    assert response.status_code == 413
+    assert "photos can be at most 10 MB" in response.content.decode()
+    assert not Meme.objects.exists() and media_files(settings.MEDIA_ROOT) == []
 
 
 def test_over_40_megapixels(user_client, settings):

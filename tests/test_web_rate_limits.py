@@ -92,3 +92,21 @@ def test_web_password_reset_cannot_flood_a_victims_inbox(client, rates):
         assert_web_429(client.post("/accounts/password_reset/", {"email": victim.email}))
     assert len(mail.outbox) == 3
     assert client.get("/accounts/password_reset/").status_code == 200
+
+
+def test_the_web_limits_fail_open_while_redis_is_down(client, settings):
+    """The counters live in the cache: with Redis down (django-redis ignoring the outage, as in
+    production) a comment still goes through instead of a 500."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    settings.API_THROTTLE_RATES = {scope: "1/hour" for scope in django_settings.API_THROTTLE_RATES}
+    meme = make_meme()
+    client.force_login(make_user())
+    for _ in range(2):
+        assert client.post(f"/m/{meme.public_id}/comments/", {"text": "hi"}).status_code == 302
+    assert meme.comments.count() == 2

@@ -74,7 +74,8 @@ class _Scope:
 
 def check_rate(*, scope: str, request: HttpRequest) -> int | None:
     """Count one write of `scope` (a web form's POST) against the same limits as the API's.
-    Returns None when allowed, else the seconds to wait (nothing is counted then)."""
+    Returns None when allowed, else the seconds to wait (a refused request is not counted by the
+    limit that refused it, as in DRF)."""
     for throttle_class in SCOPED_THROTTLES:
         throttle = throttle_class()
         if not throttle.allow_request(request, _Scope(scope)):  # type: ignore[arg-type]
@@ -83,7 +84,10 @@ def check_rate(*, scope: str, request: HttpRequest) -> int | None:
 
 
 def throttled_message(wait: int) -> str:
-    return f"Too many requests. Try again in {wait} second{'s' if wait != 1 else ''}."
+    """The sentence for a 429, on the web and in the API: seconds for a short wait, else minutes."""
+    if wait < 120:
+        return f"Too many requests. Try again in {wait} second{'s' if wait != 1 else ''}."
+    return f"Too many requests. Try again in {math.ceil(wait / 60)} minutes."
 
 
 def web_rate_limit(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -254,3 +254,49 @@ def test_runlocal_makes_a_meme_off_the_request_with_stages_and_ctrl_c_stops_both
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(runlocal.pid, 0)
+
+
+@pytest.mark.slow
+def test_runlocal_stops_the_worker_when_the_web_server_cannot_start(tmp_path):
+    """Port taken: runserver exits, and runlocal stops its worker and exits non-zero (no orphan)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))},
+        "DJANGO_SETTINGS_MODULE": "deepmeme_site.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_BROKER_URL": "filesystem://localhost/",
+        "CELERY_FILESYSTEM_DIR": str(tmp_path / "celery"),
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        runlocal = subprocess.Popen(
+            [sys.executable, "manage.py", "runlocal", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            output, _ = runlocal.communicate(timeout=120)
+        finally:
+            if runlocal.poll() is None:
+                os.killpg(runlocal.pid, signal.SIGKILL)
+    assert runlocal.returncode != 0
+    assert b"The web process exited" in output
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # the worker went with it
+        os.killpg(runlocal.pid, 0)
+
+
+def test_runlocal_refuses_to_start_without_a_broker():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "runlocal", "127.0.0.1:1"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "deepmeme_site.settings"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0 and "runlocal needs a broker" in done.stderr

@@ -12,7 +12,7 @@ from django.conf import settings
 from PIL import Image
 
 from . import captions as caption_rules
-from .limits import CAPTION_CANDIDATES, TEXT_MAX_LENGTH, TOPIC_MAX_LENGTH
+from .limits import MODEL_CAPTIONS_PER_MEME, TEXT_MAX_LENGTH, TOPIC_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def write_captions(
     *,
     emotion: str,
     topic: str = "",
-    n: int = CAPTION_CANDIDATES,
+    n: int = MODEL_CAPTIONS_PER_MEME,
     seed: int | None = None,
     avoid: Collection[tuple[str, str]] = (),
 ) -> list[WrittenCaption]:

@@ -13,7 +13,8 @@ COMMENT_MAX_LENGTH = 500
 REPORT_NOTE_MAX_LENGTH = 500
 
 # Captions (memes.captioner, memes.services.captions, memes.selectors)
-CAPTION_CANDIDATES = 4  # the model writes this many per meme; filtered and reranked, the best is used
+MODEL_CAPTIONS_PER_MEME = 1  # the best of the model's ~4 sampled, filtered, reranked candidates
+MODEL_CAPTION_TRIES = 2  # a draw that repeats the person's previous caption is drawn once more
 WRITE_ANOTHER_COUNT = 3  # fresh model captions per "Write another"
 CAPTION_CHOICES = 6  # curated "other captions" on a meme's page and in the API
 

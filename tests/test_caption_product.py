@@ -44,25 +44,31 @@ def _make_memes(owner: Any, count: int, django_capture_on_commit_callbacks, **fi
 
 @pytest.fixture
 def model_writes(settings, monkeypatch):
-    """Switch the captioner on and make ml.caption.generate_captions answer with given lines
-    (or raise); returns the list of calls it received."""
+    """Switch the captioner on and make ml.caption.generate_captions answer with given lines, or
+    with one list per call in turn (`answers`; the last one stays), or raise; keeps its calls."""
     import ml.caption
 
     settings.CAPTIONER_ENABLED = True
     calls: list[dict[str, Any]] = []
-    state: dict[str, Any] = {"lines": [("model top", "model bottom")], "error": None}
+    state: dict[str, Any] = {"answers": [[("model top", "model bottom")]], "error": None}
 
     def generate(*, emotion: str, topic: str = "", n: int = 1, seed: int | None = None) -> list[Any]:
         calls.append({"emotion": emotion, "topic": topic, "n": n, "seed": seed})
         if state["error"] is not None:
             raise state["error"]
-        return [SimpleNamespace(top=t, bottom=b, score=-i) for i, (t, b) in enumerate(state["lines"])][:n]
+        answers = state["answers"]
+        lines = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [SimpleNamespace(top=t, bottom=b, score=-i) for i, (t, b) in enumerate(lines)][:n]
 
     monkeypatch.setattr(ml.caption, "generate_captions", generate, raising=False)
     monkeypatch.setattr(ml.caption, "photo_topic", lambda image: "", raising=False)
 
-    def set_output(lines: list[tuple[str, str]] | None = None, error: Exception | None = None) -> None:
-        state["lines"], state["error"] = lines or [], error
+    def set_output(
+        lines: list[tuple[str, str]] | None = None,
+        error: Exception | None = None,
+        answers: list[list[tuple[str, str]]] | None = None,
+    ) -> None:
+        state["answers"], state["error"] = answers or [lines or []], error
 
     return SimpleNamespace(calls=calls, set=set_output)
 
@@ -114,18 +120,18 @@ def test_model_caption_is_used_recorded_and_not_repeated(
     user, fake_analysis, model_writes, django_capture_on_commit_callbacks
 ):
     fake_analysis("happy")
-    model_writes.set(lines=[("when the pizza", "arrives early"), ("second best", "line")])
+    same, other = ("when the pizza", "arrives early"), ("pizza again", "my only friend")
+    model_writes.set(answers=[[same], [same], [other]])
     (first,) = _make_memes(user, 1, django_capture_on_commit_callbacks, topic="pizza")
     assert first.caption_source == Meme.CaptionSource.MODEL
-    assert (first.top_text, first.bottom_text) == ("when the pizza", "arrives early")
-    assert model_writes.calls[-1]["emotion"] == "happy" and model_writes.calls[-1]["topic"] == "pizza"
-    assert model_writes.calls[-1]["n"] > 1  # several candidates, the best one used
+    assert (first.top_text, first.bottom_text) == same
+    assert model_writes.calls == [{"emotion": "happy", "topic": "pizza", "n": 1, "seed": None}]
     # Stored as an unapproved generated caption of this meme: likes can find it, curators can promote it.
     caption = first.caption
     assert (caption.source, caption.approved, caption.generated_for_id) == ("generated", False, first.pk)
-    # Same model output next time: the person's next meme takes the next candidate, not a repeat.
+    # The model writes the same caption for the person's next meme: it draws again, no repeat.
     (second,) = _make_memes(user, 1, django_capture_on_commit_callbacks, topic="pizza")
-    assert (second.top_text, second.bottom_text) == ("second best", "line")
+    assert (second.top_text, second.bottom_text) == other and len(model_writes.calls) == 3
     assert second.caption_source == Meme.CaptionSource.MODEL
 
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 from .. import access, captioner, checks, selectors
 from .. import captions as caption_rules
-from ..limits import TEXT_MAX_LENGTH
+from ..limits import MODEL_CAPTION_TRIES, TEXT_MAX_LENGTH
 from ..models import Caption, Meme
 from ..seed_captions import SEED_CAPTIONS
 
@@ -186,8 +186,14 @@ def caption_choose_for_photo(
     sampling, never the previous meme's. Reads only; the job stores the result."""
     avoid = [(previous.top_text, previous.bottom_text)] if previous is not None else []
     photo_topic = "" if topic or not captioner.captioner_enabled() else captioner.guess_photo_topic(image)
+    written: list[captioner.WrittenCaption] = []
     try:
-        written = captioner.write_captions(emotion=emotion, topic=topic or photo_topic, avoid=avoid)
+        # One caption per call (the model samples, filters and reranks ~4 candidates for it); a
+        # draw left empty (the previous caption again, or nothing past the filters) is tried again.
+        for _ in range(MODEL_CAPTION_TRIES):
+            written = captioner.write_captions(emotion=emotion, topic=topic or photo_topic, avoid=avoid)
+            if written:
+                break
     except captioner.CaptionerOff:
         written = []
     if written:

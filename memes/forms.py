@@ -1,6 +1,8 @@
 """Web forms. Limits come from memes.limits and values are checked by memes.checks, the same
 rules the API and the services use."""
 
+from typing import Any
+
 from django import forms
 
 from . import checks, limits
@@ -32,6 +34,19 @@ class UploadForm(forms.Form):
 
     def clean_emotion(self) -> str:
         return checks.check_emotion(self.cleaned_data.get("emotion"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The page refuses a too-large file before sending it (static/js/app.js): the server would
+        # only answer 413 after the browser started sending it (deepmeme_site.middleware).
+        self.fields["photo"].widget.attrs.update(
+            {
+                "data-max-bytes": str(limits.upload_max_bytes()),
+                "data-max-message": (
+                    f"This file is too large: photos can be at most {limits.upload_limit_text()}."
+                ),
+            }
+        )
 
 
 class EditForm(forms.Form):

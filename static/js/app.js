@@ -70,6 +70,16 @@ function wireUpload(form) {
   const drop = form.querySelector(".drop");
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
+    // Refuse a file over the server's limit here, before the upload starts (data-max-bytes).
+    const tooLarge = file && input.dataset.maxBytes && file.size > Number(input.dataset.maxBytes);
+    input.setCustomValidity(tooLarge ? input.dataset.maxMessage : "");
+    if (tooLarge) {
+      preview.hidden = true;
+      text.innerHTML = '<strong class="form-error" role="alert"></strong>';
+      text.querySelector("strong").textContent = input.dataset.maxMessage;
+      input.reportValidity();
+      return;
+    }
     if (!file) return;
     if (file.type.startsWith("image/")) {
       preview.src = URL.createObjectURL(file);
@@ -80,7 +90,13 @@ function wireUpload(form) {
   });
   ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, () => drop.classList.add("over")));
   ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, () => drop.classList.remove("over")));
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (event) => {
+    // The form is novalidate (the server words the other errors); only the size stops it here.
+    if (input.validity.customError) {
+      event.preventDefault();
+      input.reportValidity();
+      return;
+    }
     const button = document.getElementById("upload-submit");
     button.disabled = true;
     button.textContent = "Uploading…";

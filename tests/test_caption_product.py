@@ -384,3 +384,18 @@ def test_makememe_json_reports_the_caption_source(tmp_path, fake_analysis, model
     out = io.StringIO()
     call_command("makememe", str(photo), "--out", str(tmp_path / "m.jpg"), "--json", stdout=out)
     assert json.loads(out.getvalue())["caption_source"] == "curated"
+
+
+def test_write_another_when_the_model_fails_says_so(user_client, user, model_writes):
+    from ml.caption import CaptionerUnavailable
+
+    meme = make_meme(user)
+    model_writes.set(error=CaptionerUnavailable("adapter missing"))
+    page = user_client.post(reverse("memes:write_captions", args=[meme.public_id]), follow=True)
+    assert page.status_code == 200 and "not available right now" in page.content.decode()
+    api = token_client(user).post(reverse("api:meme-captions-generate", args=[meme.public_id]))
+    assert api.status_code == 503 and api.json()["error"]["code"] == "captioner_unavailable"
+    model_writes.set(lines=[])  # everything it wrote was filtered out: try again, a 400 with why
+    api = token_client(user).post(reverse("api:meme-captions-generate", args=[meme.public_id]))
+    assert api.status_code == 400 and "Try again" in api.json()["error"]["message"]
+    assert not Caption.objects.filter(generated_for=meme).exists()

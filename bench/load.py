@@ -267,6 +267,10 @@ def main() -> int:
             "| --- | --- | --- | --- | --- | --- |",
             *rows,
             "",
+            "Latencies include waiting for a core: at the load shown with the memory table (2 cores shared "
+            "with other work) they measure the machine more than the code. The goals here are errors, lost "
+            "or stuck memes and memory; `make bench` holds the feed's latency targets.",
+            "",
             f"**Errors: {total_errors}** (goal 0)." + ("" if not failure_lines else " Failures:"),
             *failure_lines,
             "",

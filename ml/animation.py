@@ -25,6 +25,10 @@ WEBP_QUALITY = 80  # lossy: photo-like GIF frames compress far better than lossl
 WEBP_METHOD = (
     2  # libwebp speed/size (0 fast .. 6 small): 2 costs ~35 % less CPU than the default 4 for ~4 % more bytes
 )
+# The stored clean copy of an animated upload is encoded inside the upload request, and only ever
+# read back by the job: higher quality, libwebp's fastest method (about 40 % less CPU than 2).
+PHOTO_WEBP_QUALITY = 90
+PHOTO_WEBP_METHOD = 0
 KEY_FRAME_SAMPLES = 5  # frames looked at when choosing the one the face is read on
 
 
@@ -111,3 +115,8 @@ def to_webp(frames: Frames, *, quality: int = WEBP_QUALITY, method: int = WEBP_M
         method=method,
     )
     return out.getvalue()
+
+
+def to_photo_webp(frames: Frames) -> bytes:
+    """The stored clean copy of an animated upload (see PHOTO_WEBP_QUALITY)."""
+    return to_webp(frames, quality=PHOTO_WEBP_QUALITY, method=PHOTO_WEBP_METHOD)

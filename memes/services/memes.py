@@ -40,7 +40,7 @@ def meme_create(*, owner: Any, photo: File, topic: str = "", emotion_override: s
         is_animated=checked.is_animated,
     )
     if checked.frames is not None:  # every frame kept (animated WebP), for the job and re-renders
-        name, clean = "photo.webp", animation.to_webp(checked.frames, quality=90)
+        name, clean = "photo.webp", animation.to_photo_webp(checked.frames)
     else:
         name, clean = "photo.jpg", render.to_jpeg(checked.image, quality=95)
     try:

@@ -100,7 +100,7 @@ def main() -> int:
     cases = [
         ("typical: 480x270, 60 frames", clip(60, (480, 270)), 1),
         ("largest allowed: 640x416, 150 frames (39.9 MP)", clip(150, (640, 416)), 1),
-        ("large frames: 1280x720, 43 frames (39.6 MP; worked on at 640x360)", clip(43, (1280, 720)), 1),
+        ("large frames: 1280x720, 43 frames (39.6 MP as uploaded)", clip(43, (1280, 720)), 1),
     ]
     stages = [
         "decode (upload)",

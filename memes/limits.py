@@ -52,9 +52,10 @@ ANIMATED_FORMATS = frozenset({"GIF", "WEBP", "PNG"})
 ANIMATION_MAX_FRAMES = 150
 ANIMATION_MAX_SECONDS = 20
 ANIMATION_MAX_PIXELS = 40_000_000  # width x height x frames, as uploaded
-# Frames are worked on at most this big (the feed shows 480 px, the meme page about 800): with
-# the budget above a job draws and encodes at most ~40 megapixels, a few seconds of one core.
-ANIMATION_MAX_SIDE = 640
+# Frames are worked on at most this big: the feed's thumbnail size, so the meme is its own
+# thumbnail (encoded once), and most GIFs are this size anyway. The job's cost grows with the
+# frames' pixels: BENCHMARKS.md ("Animated memes") measures the largest animation allowed.
+ANIMATION_MAX_SIDE = 480
 
 
 def upload_max_bytes() -> int:

@@ -53,7 +53,8 @@ def test_an_animated_png_is_an_animation_but_a_phone_mpo_is_a_still():
 
 def test_frames_are_worked_on_at_most_the_animation_side():
     checked = checks.check_photo(upload(animated_photo_bytes(frames=3, size=(1280, 720))))
-    assert checked.frames.size == (limits.ANIMATION_MAX_SIDE, 360)
+    side = limits.ANIMATION_MAX_SIDE
+    assert checked.frames.size == (side, round(side * 720 / 1280))
 
 
 def test_too_many_frames_are_refused_with_the_numbers(monkeypatch):
@@ -144,8 +145,11 @@ def test_editing_an_animated_meme_keeps_the_animation(
 
 
 def test_a_large_animation_gets_a_smaller_animated_thumbnail(
-    user, fake_analysis, django_capture_on_commit_callbacks
+    user, fake_analysis, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # With frames worked on at the thumbnail size (the default) the meme is its own thumbnail;
+    # larger working frames get a thumbnail of their own.
+    monkeypatch.setattr(limits, "ANIMATION_MAX_SIDE", 640)
     with django_capture_on_commit_callbacks(execute=True):
         meme = _create(user, animated_photo_bytes(frames=3, size=(1000, 600)))
     meme.refresh_from_db()

@@ -227,6 +227,9 @@ def test_runlocal_makes_a_meme_off_the_request_with_stages_and_ctrl_c_stops_both
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, like a terminal's foreground job
+        # As a shell's background job (`make run &`, CI) starts it: SIGINT ignored until runlocal
+        # sets its own handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/", runlocal)
@@ -250,7 +253,9 @@ def test_runlocal_makes_a_meme_off_the_request_with_stages_and_ctrl_c_stops_both
             log.close()
             if runlocal.poll() is None:
                 os.killpg(runlocal.pid, signal.SIGKILL)
-    # Ctrl-C stopped the web server and the worker too: nothing of the group is left.
+    # Ctrl-C stopped the web server and the worker too, as asked (exit 0): nothing of the group is left.
+    assert runlocal.returncode == 0, (tmp_path / "runlocal.log").read_text()[-3000:]
+    assert "Stopping the web server and the worker" in (tmp_path / "runlocal.log").read_text()
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(runlocal.pid, 0)

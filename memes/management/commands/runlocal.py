@@ -72,7 +72,9 @@ class Command(BaseCommand):
             folder.mkdir(parents=True, exist_ok=True)
 
         children: dict[str, subprocess.Popen[bytes]] = {}
-        # SIGTERM (e.g. from a process manager) stops both children like Ctrl-C does.
+        # Ctrl-C, and SIGTERM (e.g. from a process manager), stop both children. Set explicitly: a
+        # shell starts a background job with SIGINT ignored, and Python keeps it ignored then.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         status = 0
         try:

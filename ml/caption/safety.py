@@ -22,20 +22,49 @@ BLOCKLIST_PATH = Path(__file__).with_name("blocklist.txt")
 
 # Mild words better-profanity lists that memes use harmlessly ("omg", "what the hell", "this will kill me").
 ALLOWED_WORDS: frozenset[str] = frozenset(
-    {"omg", "hell", "kill", "killed", "killing", "god", "damn", "crap", "poop", "fart", "drunk", "stupid", "suck"}
+    {
+        "omg",
+        "hell",
+        "kill",
+        "killed",
+        "killing",
+        "god",
+        "damn",
+        "crap",
+        "poop",
+        "fart",
+        "drunk",
+        "stupid",
+        "suck",
+    }
     # ...and ordinary words on its list: a program's "len", a cooking "pot", "pawn" in chess, "lmao".
-    | {"len", "lmao", "pot", "rum", "maxi", "pawn", "loin", "hemp", "womb", "ovum", "xx", "xxx", "racy", "teat"}
+    | {
+        "len",
+        "lmao",
+        "pot",
+        "rum",
+        "maxi",
+        "pawn",
+        "loin",
+        "hemp",
+        "womb",
+        "ovum",
+        "xx",
+        "xxx",
+        "racy",
+        "teat",
+    }
 )
 # alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are an idiot" 0.99999).
 MODEL_THRESHOLD = 0.93
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 _model_lock = threading.Lock()
 
 
 def normalise(text: str) -> str:
     """Lower case, leetspeak undone, runs of one letter squeezed to two, words joined by single spaces."""
-    text = text.lower().translate(LEET)
+    text = re.sub(r"(?<=[a-z])!(?=[a-z])", "i", text.lower()).translate(LEET)  # "sh!t", not "wow!!"
     text = re.sub(r"(.)\1{2,}", r"\1\1", text)
     return " ".join(re.findall(r"[a-z']+", text.replace("'", "")))
 
@@ -59,7 +88,9 @@ def _word_pattern() -> re.Pattern[str]:
         for line in BLOCKLIST_PATH.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    listed = resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
+    listed = (
+        resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
+    )
     # One entry a line (some are phrases); entries under 3 letters once normalised ("2", "1") would match anything.
     theirs = [w.strip().lower() for w in listed.splitlines() if w.strip().lower() not in ALLOWED_WORDS]
     theirs = [w for w in theirs if len(normalise(w)) >= 3]

@@ -1,0 +1,77 @@
+"""The caption filter (ml.caption.safety): offensive samples are blocked, ordinary captions pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml.caption import is_caption_safe
+from ml.caption.corpus import curated_examples
+from ml.caption.safety import blocked_words, normalise, safe_mask
+
+# Kept as mild as a filter test allows; each line names what it must catch.
+OFFENSIVE = [
+    "Nobody wants you here, you faggot",  # slur (word list)
+    "Look at that tranny over there",  # slur (our blocklist: missing from better-profanity)
+    "Go back home you towelhead",  # ethnic slur (our blocklist)
+    "What a retard | can't even tie his shoes",  # slur
+    "You are an idiot | and everyone knows it",  # insult
+    "Shut up | loser",  # insult
+    "Kill yourself | nobody would miss you",  # self-harm incitement
+    "You stupid bitch",  # insult (word list + model)
+    "F*ck this | and f*ck you",  # masked swearing (model)
+    "Sh1t happens | all the time",  # leetspeak swearing
+    "H1TLER | was right",  # real person, leetspeak
+    "Trump | makes me laugh",  # real person
+    "Obama | did this",  # real person
+    "When Keanu Reeves | says hi",  # real person
+    "Elon Musk | bought my house",  # real person
+    "Vote Republican | this November",  # politics
+    "Democrats | ruin everything",  # politics
+    "Build the wall | and make them pay",  # politics
+    "Liberals be like",  # politics
+    "Muslims be like",  # religion / group of people
+    "Black people | when the music starts",  # group of people
+    "Women are | always late",  # generalisation about a group
+    "Abortion | is the answer",  # politics
+    "Join ISIS | today",  # terrorism
+]
+ORDINARY = [
+    "I hate Mondays",
+    "When the printer says paper jam | and there is no paper jam",
+    "Omg this exam | will kill me",
+    "What if I told you | the coffee was decaf",
+    "Me at 3 a.m. | thinking about that one email",
+    "Star Wars marathon | best weekend ever",
+    "When the pizza arrives | ten minutes early",
+    "My cat | judging my life choices",
+    "Just one more episode | said me at 4 a.m.",
+    "That moment when | the wifi comes back",
+]
+
+
+@pytest.mark.parametrize("text", OFFENSIVE)
+def test_offensive_samples_are_blocked(text: str) -> None:
+    assert not is_caption_safe(text)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_captions_pass(text: str) -> None:
+    assert is_caption_safe(text), blocked_words(text)
+
+
+def test_every_curated_caption_passes() -> None:
+    texts = [f"{e.top} {e.bottom}" for e in curated_examples()]
+    assert len(texts) >= 280
+    blocked = [t for t, ok in zip(texts, safe_mask(texts), strict=True) if not ok]
+    assert blocked == []
+
+
+def test_normalise_undoes_leetspeak_and_stretching() -> None:
+    assert normalise("H1TLERRRR!!") == "hitlerr"
+    assert normalise("sh!t") == "shit"
+    assert blocked_words("h1tler") == ["hitler"]
+
+
+def test_allow_list_keeps_mild_words_but_not_their_neighbours() -> None:
+    assert blocked_words("omg what the hell, this will kill me") == []
+    assert blocked_words("you whore") != []

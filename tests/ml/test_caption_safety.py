@@ -34,6 +34,8 @@ OFFENSIVE = [
     "Women are | always late",  # generalisation about a group
     "Abortion | is the answer",  # politics
     "Join ISIS | today",  # terrorism
+    "The only reason you say the n word | is your father",  # a slur named, not spelled (seen in a blind read)
+    "I just want to make love | all night",  # sexual (seen in a blind read)
 ]
 ORDINARY = [
     "I hate Mondays",

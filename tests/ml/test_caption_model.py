@@ -1,0 +1,106 @@
+"""The captioner end to end: the shipped adapter loads offline, conditioning matters, the CLI keeps its contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ml.caption.generator as generator
+from ml.caption import CaptionerUnavailable, generate_captions, get_captioner, is_caption_safe
+from ml.caption.generator import MAX_LINE_CHARS
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _ok(top: str, bottom: str) -> bool:
+    return (
+        bool(top)
+        and len(top) <= MAX_LINE_CHARS
+        and len(bottom) <= MAX_LINE_CHARS
+        and is_caption_safe(f"{top} {bottom}")
+        and not get_captioner().ngrams.is_copy(top, bottom)
+    )
+
+
+def test_loads_and_generates_with_networking_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args, **kwargs):
+        raise OSError("network access in a test")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(generator, "_captioner", None)  # load afresh under the guard
+    captions = generate_captions(emotion="happy", topic="pizza", n=2, seed=3)
+    assert captions and all(_ok(c.top, c.bottom) for c in captions)
+    assert [c.score for c in captions] == sorted((c.score for c in captions), reverse=True)
+
+
+def test_same_seed_is_reproducible_and_emotion_changes_the_output() -> None:
+    happy = generate_captions(emotion="happy", n=3, seed=11)
+    assert happy == generate_captions(emotion="happy", n=3, seed=11)
+    sad = generate_captions(emotion="sad", n=3, seed=11)
+    assert {(c.top, c.bottom) for c in happy} != {(c.top, c.bottom) for c in sad}
+
+
+def test_emotion_conditioning_shifts_the_likelihood() -> None:
+    """A curated happy line is likelier under 'happy' than 'sad', and the reverse for a sad one."""
+    captioner = get_captioner()
+    happy = {"top": "Day off", "bottom": "no alarm"}
+    sad = {"top": "When the holiday", "bottom": "is over"}
+    assert captioner.log_likelihood(**happy, emotion="happy") > captioner.log_likelihood(
+        **happy, emotion="sad"
+    )
+    assert captioner.log_likelihood(**sad, emotion="sad") > captioner.log_likelihood(**sad, emotion="happy")
+
+
+def test_topic_is_mentioned() -> None:
+    captions = generate_captions(emotion="angry", topic="homework", n=3, seed=5)
+    assert any("homework" in f"{c.top} {c.bottom}".lower() for c in captions)
+
+
+def test_unknown_emotion_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown emotion"):
+        generate_captions(emotion="smug")
+
+
+def test_failed_load_is_not_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(generator, "_captioner", None)
+    monkeypatch.setattr(generator, "ADAPTER_PATH", tmp_path / "missing.gguf")
+    with pytest.raises(CaptionerUnavailable, match="missing"):
+        get_captioner()
+    monkeypatch.undo()
+    monkeypatch.setattr(generator, "_captioner", None)
+    assert get_captioner() is get_captioner()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "ml.caption", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_json_contract() -> None:
+    done = _cli("--emotion", "sad", "--topic", "exams", "--n", "3", "--seed", "7", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert isinstance(rows, list) and 1 <= len(rows) <= 3
+    for row in rows:
+        assert set(row) == {"top", "bottom"}
+        assert _ok(row["top"], row["bottom"])
+
+
+def test_cli_rejects_bad_arguments() -> None:
+    assert _cli("--emotion", "smug", "--json").returncode == 2
+    assert _cli("--emotion", "sad", "--n", "0", "--json").returncode == 2

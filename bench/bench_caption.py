@@ -68,7 +68,8 @@ Target: caption generation <= 1.0 s p50 per meme; worker RSS <= 1.5 GB with ever
 
 Per meme: 4 sampled candidates (<= 40 tokens each, 1 llama.cpp thread: see ml/caption/generator.py), the
 offensive and originality filters, and one extra forward pass per candidate for the rerank.
-p50 {"meets" if p50 <= 1.0 else "misses"} the 1.0 s target; RSS {"meets" if rss <= 1536 else "misses"} 1.5 GB."""
+p50 {"meets" if p50 <= 1.0 else "misses"} the 1.0 s target;
+RSS {"meets" if rss <= 1536 else "misses"} 1.5 GB."""
     write_section("caption", body)
 
 

@@ -3,13 +3,16 @@
 report.json:
 - format_ok: share of sampled candidates that keep "top | bottom" with lines <= 80 characters;
 - topic_hit_rate: share of captions written for a topic that mention it (a topic word or its plural/singular);
-- offensive_rate: share of shown captions that a stricter second judge flags (better-profanity's own matcher with
+- offensive_rate: share of shown captions that a stricter second judge flags (better-profanity's own matcher
+with
   no allow-list, or alt-profanity-check >= 0.5); the flagged ones are listed for a human to read;
 - verbatim_rate: share of shown captions whose text equals an ImgFlip caption (checked against the real corpus
   text when ../shared/data is there, else against the shipped hashed set);
 - distinct_2: distinct word bigrams / all bigrams over the shown captions;
-- emotion_fit (with and without the rerank) and how it was judged: the share whose emotion the fine-tuned model,
-  read as a 7-way Bayes classifier (argmax_e p(caption | e, topic)), gives back. The same model wrote them, so it
+- emotion_fit (with and without the rerank) and how it was judged: the share whose emotion the fine-tuned
+model,
+  read as a 7-way Bayes classifier (argmax_e p(caption | e, topic)), gives back. The same model wrote
+  them, so it
   is an optimistic judge; the blind human read in ml/weights/CAPTIONER_CARD.md is the independent number;
 - latency_p50_s / latency_p95_s: generate_captions(n=1) wall time, filters and rerank included.
 """
@@ -68,7 +71,9 @@ def distinct_2(texts: list[str]) -> float:
     return len(set(grams)) / max(1, len(grams))
 
 
-def evaluate(*, out: Path, per_emotion: int = 20, n_safety: int = 1000, seed: int = 0) -> dict:
+def evaluate(
+    *, out: Path, per_emotion: int = 20, fit_per_emotion: int = 10, n_safety: int = 1000, seed: int = 0
+) -> dict:
     captioner = get_captioner()
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -102,23 +107,27 @@ def evaluate(*, out: Path, per_emotion: int = 20, n_safety: int = 1000, seed: in
             hits += max(post, key=post.get) == emotion
         return hits / max(1, len(captions))
 
+    fit_subset = [s for e in EMOTIONS for s in [x for x in shown if x[0] == e][:fit_per_emotion]]
     plain = []
     for e_i, emotion in enumerate(EMOTIONS):
-        for i in range(per_emotion):
+        for i in range(fit_per_emotion):
             topic = random.Random(seed + i).choice(EVAL_TOPICS) if i % 2 else ""
             for c in captioner.generate(
                 emotion=emotion, topic=topic, n=1, seed=seed + 1000 * e_i + i, rerank=False
             ):
                 plain.append((emotion, topic, c))
 
-    # Safety over n_safety shown captions (n=5 a call keeps it affordable).
+    # Safety over n_safety captions that passed the filters: what can be shown is exactly a candidate that
+    # passed (the rerank only orders them), so sampling candidates skips the rerank's cost.
     safety_texts: list[str] = [f"{c.top} {c.bottom}" for _, _, c in shown]
+    raw_seen = 0
     call = 0
     while len(safety_texts) < n_safety:
         emotion = EMOTIONS[call % len(EMOTIONS)]
         topic = rng.choice(EVAL_TOPICS) if call % 3 == 0 else ""
-        got = generate_captions(emotion=emotion, topic=topic, n=5, seed=seed + 50_000 + call)
-        safety_texts += [f"{c.top} {c.bottom}" for c in got]
+        found = captioner.candidates(emotion=emotion, topic=topic, k=8, seed=seed + 50_000 + 8 * call)
+        raw_seen += len(found)
+        safety_texts += [f"{c.top} {c.bottom}" for c in captioner.passes_filters(found)]
         call += 1
     safety_texts = safety_texts[:n_safety]
     flags = strict_flags(safety_texts)
@@ -140,6 +149,7 @@ def evaluate(*, out: Path, per_emotion: int = 20, n_safety: int = 1000, seed: in
             sum(mentions_topic(f"{c.top} {c.bottom}", t) for t, c in with_topic) / max(1, len(with_topic)), 4
         ),
         "offensive_rate": round(len(flagged) / len(safety_texts), 4),
+        "filter_pass_rate": round((len(safety_texts) - len(shown)) / max(1, raw_seen), 4),
         "offensive_judge": "better-profanity matcher (no allow-list) or alt-profanity-check >= 0.5, "
         f"over {len(safety_texts)} shown captions; flagged ones listed for a human read",
         "offensive_flagged": flagged,
@@ -147,9 +157,10 @@ def evaluate(*, out: Path, per_emotion: int = 20, n_safety: int = 1000, seed: in
         "verbatim_judge": verbatim_judge,
         "verbatim_examples": verbatim[:20],
         "distinct_2": round(distinct_2(safety_texts), 4),
-        "emotion_fit": round(fit(shown), 4),
+        "emotion_fit": round(fit([s for s in shown if s in fit_subset]), 4),
         "emotion_fit_without_rerank": round(fit(plain), 4),
-        "emotion_fit_judge": "argmax over the 7 emotions of p(caption | emotion, topic) under the fine-tuned model "
+        "emotion_fit_judge": "argmax over the 7 emotions of p(caption | emotion, topic) under the fine-tuned "
+        "model "
         "(uniform prior); chance = 1/7 = 0.143; optimistic (same model), see the card's blind human read",
         "latency_p50_s": round(statistics.median(latencies), 4),
         "latency_p95_s": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 4),
@@ -177,9 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--per-emotion", type=int, default=20)
     parser.add_argument("--n-safety", type=int, default=1000)
+    parser.add_argument("--fit-per-emotion", type=int, default=10, help="captions per emotion judged for fit")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    report = evaluate(out=args.out, per_emotion=args.per_emotion, n_safety=args.n_safety, seed=args.seed)
+    report = evaluate(
+        out=args.out,
+        per_emotion=args.per_emotion,
+        fit_per_emotion=args.fit_per_emotion,
+        n_safety=args.n_safety,
+        seed=args.seed,
+    )
     print(json.dumps({k: v for k, v in report.items() if not isinstance(v, list)}, indent=1))
 
 

@@ -1,7 +1,8 @@
 """The captioner: a LoRA-tuned SmolLM2-135M writes meme captions for an emotion and an optional topic.
 
     from ml.caption import generate_captions
-    generate_captions(emotion="sad", topic="exams", n=3, seed=1)  # -> [GeneratedCaption(top, bottom, score), ...]
+    generate_captions(emotion="sad", topic="exams", n=3, seed=1)  # -> [GeneratedCaption(top, bottom,
+    score), ...]
 
 Modules: prompt (conditioning format), corpus (ImgFlip -> training data), train / export (LoRA -> GGUF),
 generator (llama.cpp runtime + rerank), safety (offensive filter), originality (hashed n-grams of ImgFlip),
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def photo_topic(image: Image.Image) -> str:
-    """The photo's confident ImageNet label(s) as a topic, or '' when it should be left out (ml.caption.topic)."""
+    """The photo's confident ImageNet label as a topic, or '' to leave it out (ml.caption.topic)."""
     from ml.caption.topic import photo_topic as _photo_topic  # torch + MobileNet load only when used
 
     return _photo_topic(image)

@@ -1,6 +1,8 @@
-"""The captioner's training corpus: ImgFlip captions labelled by template emotion, cleaned, plus our curated ones.
+"""The captioner's training corpus: ImgFlip captions labelled by template emotion, cleaned, plus our curated
+ones.
 
-The ImgFlip text has no licence: it is built into a gitignored folder (default var/captions/) and never committed;
+The ImgFlip text has no licence: it is built into a gitignored folder (default var/captions/) and never
+committed;
 what ships is the template -> emotion mapping (templates_emotions.json) and this code.
 
     python -m ml.caption.corpus --data ../shared/data/captions --out var/captions
@@ -25,12 +27,15 @@ MIN_CHARS, MAX_CHARS = 8, 110
 URL = re.compile(r"https?://|www\.|\.com\b|\.net\b|\.org\b|imgflip", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a about after again all also am an and any are as at be because been before being but by can could
-    did do does doing don dont down during each even ever every for from get gets getting go goes going gonna got
-    had has have having he her here hers him his how i if im in into is isnt it its itself ive just know let like
+    did do does doing don dont down during each even ever every for from get gets getting go goes going
+    gonna got
+    had has have having he her here hers him his how i if im in into is isnt it its itself ive just know
+    let like
     make me more most much my myself no not now of off oh ok on once one only or other our out over own really
     right said same say says see she should so some still such than that thats the their them then there these
-    they thing things think this those through time to too u up us very want was way we well were what when where
-    which while who whom why will with would yeah yes yet you your youre yours""".split()
+    they thing things think this those through time to too u up us very want was way we well were what
+    when where
+    which while who whom why will with would yeah yes yet you your youre yours""".split()  # noqa: SIM905 (reads better as text)
 )
 
 
@@ -84,7 +89,7 @@ def read_imgflip(path: Path) -> Iterator[dict]:
 
 
 def imgflip_examples(path: Path, mapping: dict[str, str | None]) -> tuple[list[Example], Counter]:
-    """Cleaned, deduplicated, safe ImgFlip captions of mapped templates; plus counts of what was dropped and why."""
+    """Cleaned, deduplicated, safe ImgFlip captions of mapped templates, and what was dropped why."""
     dropped: Counter = Counter()
     seen: set[str] = set()
     kept: list[Example] = []
@@ -109,7 +114,7 @@ def imgflip_examples(path: Path, mapping: dict[str, str | None]) -> tuple[list[E
 
 
 def curated_examples() -> list[Example]:
-    """Our curated captions (memes/seed_captions.py, read as data: ml never imports Django). '{topic}' lines stay."""
+    """Our curated captions (memes/seed_captions.py read as data: ml never imports Django); '{topic}' kept."""
     path = Path(__file__).resolve().parents[2] / "memes" / "seed_captions.py"
     namespace: dict = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # a plain dict literal

@@ -1,13 +1,16 @@
-"""Convert a trained PEFT LoRA checkpoint into the GGUF adapter llama.cpp loads (ml/weights/captioner_lora.gguf).
+"""Convert a trained PEFT LoRA checkpoint into the GGUF adapter llama.cpp loads
+(ml/weights/captioner_lora.gguf).
 
 Uses llama.cpp's own converter, convert_lora_to_gguf.py, from the llama-cpp-python source distribution:
 
     pip download --no-deps --no-binary :all: llama-cpp-python==0.3.36 -d /tmp/llama-src
     tar xzf /tmp/llama-src/llama_cpp_python-0.3.36.tar.gz -C /tmp/llama-src
     python -m ml.caption.export --run var/captions/run \\
-        --llama-cpp /tmp/llama-src/llama_cpp_python-0.3.36/vendor/llama.cpp --out ml/weights/captioner_lora.gguf
+        --llama-cpp /tmp/llama-src/llama_cpp_python-0.3.36/vendor/llama.cpp --out
+        ml/weights/captioner_lora.gguf
 
-Needs requirements-train.txt (transformers, gguf). The base config comes from RUN/base (written by ml.caption.train).
+Needs requirements-train.txt (transformers, gguf). The base config comes from RUN/base (written by
+ml.caption.train).
 """
 
 from __future__ import annotations

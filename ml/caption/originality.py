@@ -1,8 +1,10 @@
 """Originality check: is a generated caption a verbatim or near-verbatim copy of an ImgFlip caption?
 
 What ships (ml/weights/captioner_ngrams.npz) is a Bloom filter of 64-bit hashes, never the text: every word
-4-gram of every ImgFlip caption (all 377k, all templates), plus each whole caption and each box. A candidate is a
-copy when its whole text or one of its lines is in the set, or when most (>= NEAR_COPY_SHARE) of its 4-grams are.
+4-gram of every ImgFlip caption (all 377k, all templates), plus each whole caption and each box. A candidate
+is a
+copy when its whole text or one of its lines is in the set, or when most (>= NEAR_COPY_SHARE) of its 4-grams
+are.
 
     python -m ml.caption.originality --data ../shared/data/captions --out ml/weights/captioner_ngrams.npz
 """

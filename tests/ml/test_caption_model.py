@@ -1,4 +1,4 @@
-"""The captioner end to end: the shipped adapter loads offline, conditioning matters, the CLI keeps its contract."""
+"""The captioner end to end: the adapter loads offline, conditioning matters, the CLI keeps its contract."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from memes.models import Caption, Meme
+from memes.services.captions import caption_seed
 from tests.factories import make_meme, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +64,7 @@ def test_write_another_then_tap_one_on_a_phone(browser, live_server, settings, m
             SimpleNamespace(top=t, bottom=b, score=0.0) for t, b in lines
         ],
     )
+    caption_seed()  # live_server tests start from flushed tables: put the curated captions back
     user = make_user("phone")
     meme = make_meme(
         user, emotion="sad", top_text="old top", bottom_text="old bottom", caption_source="curated"

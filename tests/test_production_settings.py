@@ -27,6 +27,8 @@ OURS = (
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "USE_X_FORWARDED_PROTO",
+    # Set by the browser tests for Playwright's event loop; a production box never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 

@@ -8,8 +8,6 @@ long word, a long username, so a missing `overflow-wrap` anywhere shows up as a 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,27 +16,10 @@ from memes.models import Comment
 from tests.factories import PASSWORD, make_meme, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 NOT_FOUND = ("/no/such/page/", "/m/nosuchmeme/")  # the site's own 404 page, not a bare one
 LONG_NAME = "averyveryverylongusernamewithoutanybreaks_" + "z" * 20  # 62 characters, one word
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

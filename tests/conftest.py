@@ -25,6 +25,23 @@ def _clear_cache():
 
 
 @pytest.fixture
+def rates(settings):
+    """Throttle tests (web and API share apikit's counters): only the rates a test names apply
+    (others off), starting from an empty history."""
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+
+    cache.clear()
+
+    def set_rates(**rates: str) -> None:
+        settings.API_THROTTLE_RATES = {
+            scope: rates.get(scope) for scope in django_settings.API_THROTTLE_RATES
+        }
+
+    return set_rates
+
+
+@pytest.fixture
 def fake_analysis(monkeypatch):
     """Replace ml.analyze for tests of our own logic; returns a setter for the emotion to find."""
     from memes.services import pipeline

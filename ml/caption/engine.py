@@ -1,0 +1,213 @@
+"""Batched llama.cpp runtime for the captioner: k candidates decoded side by side, and many captions scored in
+one forward pass.
+
+On a 2-CPU machine a 135M model is bound by reading its weights, not by arithmetic, so decoding 4 sequences
+in one batch costs about as much as decoding one: the candidates share each step instead of running one after
+another. The prompt is evaluated once and shared by every candidate (its KV cells get all their sequence ids).
+
+llama-cpp-python's high-level `Llama` keeps one sequence per context, so this uses its thin wrappers
+(`llama_cpp._internals`) over the C API; llama-cpp-python is pinned exactly in requirements.txt.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml.caption.model_files import CaptionerUnavailable
+from ml.lazyimport import import_fresh
+
+MAX_SEQUENCES = 16  # candidates or scored captions in one batch
+CONTEXT_CELLS = 2048  # KV cells shared by all sequences (a prompt + caption is ~60)
+BATCH_TOKENS = 1024
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.9
+    top_k: int = 50
+    top_p: float = 0.95
+    min_p: float = 0.02
+
+
+@dataclass(frozen=True)
+class Sample:
+    tokens: tuple[int, ...]  # without the stop token
+    logp: float  # log p(tokens + end | prompt) under the unmodified model (temperature 1)
+    finished: bool  # False when it hit max_tokens or alive() said no before a stop token
+
+
+def _log_softmax_at(logits: np.ndarray, token: int) -> float:
+    peak = float(logits.max())
+    return float(logits[token]) - peak - float(np.log(np.exp(logits - peak).sum()))
+
+
+def _draw(logits: np.ndarray, rng: np.random.Generator, how: Sampling) -> int:
+    """top-k, then temperature, min-p and top-p, as llama.cpp's default sampler chain does."""
+    top = np.argpartition(logits, -how.top_k)[-how.top_k :]
+    top = top[np.argsort(logits[top])[::-1]]
+    z = logits[top].astype(np.float64) / how.temperature
+    p = np.exp(z - z[0])
+    p /= p.sum()
+    keep = p >= how.min_p * p[0]
+    keep &= np.concatenate(([True], np.cumsum(p)[:-1] < how.top_p))
+    p = np.where(keep, p, 0.0)
+    return int(top[rng.choice(len(top), p=p / p.sum())])
+
+
+class Engine:
+    """One model + LoRA adapter + one multi-sequence context. Not thread-safe: callers serialise."""
+
+    def __init__(self, *, model_path: Path, adapter_path: Path, threads: int):
+        try:
+            # A failed import is not remembered (ml.lazyimport): once fixed, the next call loads it.
+            self._c = import_fresh("llama_cpp")
+            internals = import_fresh("llama_cpp._internals")
+            import_fresh("llama_cpp._logger").set_verbose(False)  # llama.cpp logs every load to stderr
+        except ImportError as exc:  # pragma: no cover - requirements.txt installs it
+            raise CaptionerUnavailable(f"llama-cpp-python is not installed: {exc}") from exc
+        c = self._c
+        try:
+            model_params = c.llama_model_default_params()
+            self.model = internals.LlamaModel(path_model=str(model_path), params=model_params, verbose=False)
+            params = c.llama_context_default_params()
+            params.n_ctx = CONTEXT_CELLS
+            params.n_batch = params.n_ubatch = BATCH_TOKENS
+            params.n_seq_max = MAX_SEQUENCES
+            params.kv_unified = True  # a shared prompt is stored once for all sequences
+            params.n_threads = params.n_threads_batch = threads
+            params.no_perf = True
+            self.ctx = internals.LlamaContext(model=self.model, params=params, verbose=False)
+            self._adapter = c.llama_adapter_lora_init(self.model.model, str(adapter_path).encode())
+            if not self._adapter:
+                raise RuntimeError("llama_adapter_lora_init failed")
+            adapters = (c.llama_adapter_lora_p_ctypes * 1)(self._adapter)
+            if c.llama_set_adapters_lora(self.ctx.ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
+                raise RuntimeError("llama_set_adapters_lora failed")
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise CaptionerUnavailable(
+                f"llama.cpp could not load {model_path} + {adapter_path}: {exc}"
+            ) from exc
+        self.batch = internals.LlamaBatch(
+            n_tokens=BATCH_TOKENS, embd=0, n_seq_max=MAX_SEQUENCES, verbose=False
+        )
+        self.n_vocab = self.model.n_vocab()
+
+    # -- tokens
+    def tokenize(self, text: str) -> list[int]:
+        return self.model.tokenize(text.encode(), add_bos=False, special=True)
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return self.model.detokenize(list(tokens)).decode("utf-8", errors="ignore")
+
+    def eos(self) -> int:
+        return self.model.token_eos()
+
+    # -- batches
+    def _decode(self, entries: list[tuple[int, int, Sequence[int], bool]]) -> None:
+        """entries: (token, position, sequence ids, want logits) in batch order."""
+        b = self.batch.batch
+        b.n_tokens = len(entries)
+        for i, (token, pos, seqs, logits) in enumerate(entries):
+            b.token[i] = token
+            b.pos[i] = pos
+            b.n_seq_id[i] = len(seqs)
+            for j, s in enumerate(seqs):
+                b.seq_id[i][j] = s
+            b.logits[i] = logits
+        self.ctx.decode(self.batch)
+
+    def _logits(self, i: int) -> np.ndarray:
+        row = np.ctypeslib.as_array(self.ctx.get_logits_ith(i), shape=(self.n_vocab,))
+        return row.copy()
+
+    def sample(
+        self,
+        prompt: list[int],
+        *,
+        seeds: Sequence[int],
+        stop: set[int],
+        max_tokens: int,
+        how: Sampling,
+        alive: Callable[[list[int]], bool] = lambda tokens: True,
+    ) -> list[Sample]:
+        """One sampled continuation per seed, all decoded in one batch per step. A sequence for which
+        alive(tokens so far) turns False is dropped at once (finished=False) instead of running on."""
+        k = len(seeds)
+        if not 1 <= k <= MAX_SEQUENCES:
+            raise ValueError(f"between 1 and {MAX_SEQUENCES} candidates at a time, not {k}")
+        end = min(stop)  # the stop token whose probability closes the caption's likelihood
+        self.ctx.kv_cache_clear()
+        every = tuple(range(k))
+        self._decode([(t, pos, every, pos == len(prompt) - 1) for pos, t in enumerate(prompt)])
+        first = self._logits(len(prompt) - 1)
+        rows = [first] * k
+        rngs = [np.random.default_rng(s) for s in seeds]
+        out: list[list[int]] = [[] for _ in range(k)]
+        logp = [0.0] * k
+        done: list[bool | None] = [None] * k  # None: still going; True: stopped; False: too long
+        for step in range(max_tokens + 1):
+            for s in range(k):
+                if done[s] is not None:
+                    continue
+                token = _draw(rows[s], rngs[s], how)
+                if token in stop:
+                    logp[s] += _log_softmax_at(rows[s], end)
+                    done[s] = True
+                elif step == max_tokens:
+                    done[s] = False
+                else:
+                    logp[s] += _log_softmax_at(rows[s], token)
+                    out[s].append(token)
+                    if not alive(out[s]):
+                        done[s] = False
+            going = [s for s in range(k) if done[s] is None]
+            if not going:
+                break
+            self._decode([(out[s][-1], len(prompt) + len(out[s]) - 1, (s,), True) for s in going])
+            for i, s in enumerate(going):
+                rows[s] = self._logits(i)
+        return [Sample(tuple(out[s]), logp[s], bool(done[s])) for s in range(k)]
+
+    def score(self, pairs: Sequence[tuple[list[int], Sequence[int]]], *, end: int) -> list[float]:
+        """log p(caption + end | prompt) for each (prompt, caption), in as few forward passes as fit."""
+        scores: list[float] = []
+        group: list[tuple[list[int], Sequence[int]]] = []
+        size = 0
+        for prompt, caption in pairs:
+            need = len(prompt) + len(caption)
+            if group and (len(group) == MAX_SEQUENCES or size + need > BATCH_TOKENS):
+                scores += self._score_group(group, end=end)
+                group, size = [], 0
+            group.append((prompt, caption))
+            size += need
+        if group:
+            scores += self._score_group(group, end=end)
+        return scores
+
+    def _score_group(self, group: list[tuple[list[int], Sequence[int]]], *, end: int) -> list[float]:
+        """Each distinct prompt is evaluated once, shared by the captions that follow it (the rerank
+        scores all candidates under one prompt); each caption then runs as its own sequence."""
+        self.ctx.kv_cache_clear()
+        by_prompt: dict[tuple[int, ...], list[int]] = {}
+        for s, (prompt, _) in enumerate(group):
+            by_prompt.setdefault(tuple(prompt), []).append(s)
+        entries: list[tuple[int, int, Sequence[int], bool]] = []
+        prompt_row: dict[tuple[int, ...], int] = {}  # batch index of each prompt's last token
+        for prompt, seqs in by_prompt.items():
+            prompt_row[prompt] = len(entries) + len(prompt) - 1
+            entries += [(t, pos, seqs, pos == len(prompt) - 1) for pos, t in enumerate(prompt)]
+        rows: list[list[int]] = []  # per sequence: the batch indices whose logits predict each target
+        for s, (prompt, caption) in enumerate(group):
+            first = len(entries)
+            entries += [(t, len(prompt) + j, (s,), True) for j, t in enumerate(caption)]
+            rows.append([prompt_row[tuple(prompt)], *range(first, first + len(caption))])
+        self._decode(entries)
+        return [
+            sum(_log_softmax_at(self._logits(i), t) for i, t in zip(row, [*caption, end], strict=True))
+            for row, (_, caption) in zip(rows, group, strict=True)
+        ]

@@ -1,19 +1,17 @@
 """python -m ml.caption_eval --out DIR: measure the captioner, write DIR/report.json and DIR/samples.md.
 
-report.json:
+report.json (and safety_sample.txt, the captions the offensive rate counts, for a human read):
 - format_ok: share of sampled candidates that keep "top | bottom" with lines <= 80 characters;
 - topic_hit_rate: share of captions written for a topic that mention it (a topic word or its plural/singular);
 - offensive_rate: share of shown captions that a stricter second judge flags (better-profanity's own matcher
-with
-  no allow-list, or alt-profanity-check >= 0.5); the flagged ones are listed for a human to read;
+  with no allow-list, or alt-profanity-check >= 0.5); the flagged ones are listed for a human to read;
 - verbatim_rate: share of shown captions whose text equals an ImgFlip caption (checked against the real corpus
   text when ../shared/data is there, else against the shipped hashed set);
 - distinct_2: distinct word bigrams / all bigrams over the shown captions;
-- emotion_fit (with and without the rerank) and how it was judged: the share whose emotion the fine-tuned
-model,
-  read as a 7-way Bayes classifier (argmax_e p(caption | e, topic)), gives back. The same model wrote
-  them, so it
-  is an optimistic judge; the blind human read in ml/weights/CAPTIONER_CARD.md is the independent number;
+- emotion_fit (with and without the rerank, with and without classifier-free guidance) and how it was
+  judged: the share whose emotion the fine-tuned model, read as a 7-way Bayes classifier
+  (argmax_e p(caption | e, topic)), gives back. The same model wrote them, so it is an optimistic judge;
+  the blind human read in ml/weights/CAPTIONER_CARD.md is the independent number;
 - latency_p50_s / latency_p95_s: generate_captions(n=1) wall time, filters and rerank included.
 """
 
@@ -26,9 +24,10 @@ import re
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from ml.caption import generate_captions, get_captioner
-from ml.caption.generator import GeneratedCaption, mentions_topic
+from ml.caption.generator import GUIDANCE, GeneratedCaption, mentions_topic
 from ml.caption.safety import profanity_scores
 from ml.emotions import EMOTIONS
 
@@ -108,14 +107,21 @@ def evaluate(
         return hits / max(1, len(captions))
 
     fit_subset = [s for e in EMOTIONS for s in [x for x in shown if x[0] == e][:fit_per_emotion]]
-    plain = []
-    for e_i, emotion in enumerate(EMOTIONS):
-        for i in range(fit_per_emotion):
-            topic = random.Random(seed + i).choice(EVAL_TOPICS) if i % 2 else ""
-            for c in captioner.generate(
-                emotion=emotion, topic=topic, n=1, seed=seed + 1000 * e_i + i, rerank=False
-            ):
-                plain.append((emotion, topic, c))
+
+    def ablated(**how: Any) -> list[tuple[str, str, GeneratedCaption]]:
+        made = []
+        for e_i, emotion in enumerate(EMOTIONS):
+            for i in range(fit_per_emotion):
+                topic = random.Random(seed + i).choice(EVAL_TOPICS) if i % 2 else ""
+                for c in captioner.generate(
+                    emotion=emotion, topic=topic, n=1, seed=seed + 1000 * e_i + i, **how
+                ):
+                    made.append((emotion, topic, c))
+        return made
+
+    plain = ablated(rerank=False)
+    unguided = ablated(guidance=1.0)
+    neither = ablated(rerank=False, guidance=1.0)
 
     # Safety over n_safety captions that passed the filters: what can be shown is exactly a candidate that
     # passed (the rerank only orders them), so sampling candidates skips the rerank's cost.
@@ -159,6 +165,9 @@ def evaluate(
         "distinct_2": round(distinct_2(safety_texts), 4),
         "emotion_fit": round(fit([s for s in shown if s in fit_subset]), 4),
         "emotion_fit_without_rerank": round(fit(plain), 4),
+        "emotion_fit_without_guidance": round(fit(unguided), 4),
+        "emotion_fit_without_guidance_or_rerank": round(fit(neither), 4),
+        "guidance": GUIDANCE,
         "emotion_fit_judge": "argmax over the 7 emotions of p(caption | emotion, topic) under the fine-tuned "
         "model "
         "(uniform prior); chance = 1/7 = 0.143; optimistic (same model), see the card's blind human read",
@@ -167,6 +176,8 @@ def evaluate(
         "seed": seed,
     }
     (out / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    # Every caption the safety rate counts, one a line, for a person to read through (the card's human read).
+    (out / "safety_sample.txt").write_text("".join(f"{t}\n" for t in safety_texts))
     lines = [
         "# Captioner samples",
         "",

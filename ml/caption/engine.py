@@ -32,12 +32,14 @@ class Sampling:
     top_k: int = 50
     top_p: float = 0.95
     min_p: float = 0.02
+    guidance: float = 1.0  # classifier-free guidance scale; 1.0 samples from the prompt alone
 
 
 @dataclass(frozen=True)
 class Sample:
     tokens: tuple[int, ...]  # without the stop token
-    logp: float  # log p(tokens + end | prompt) under the unmodified model (temperature 1)
+    logp: float  # log p(tokens + end | prompt) under the unmodified model (temperature 1, no guidance)
+    logp_baseline: float  # log p(tokens + end | baseline prompt)
     finished: bool  # False when it hit max_tokens or alive() said no before a stop token
 
 
@@ -129,49 +131,62 @@ class Engine:
         self,
         prompt: list[int],
         *,
+        baseline: list[int],
         seeds: Sequence[int],
         stop: set[int],
         max_tokens: int,
         how: Sampling,
         alive: Callable[[list[int]], bool] = lambda tokens: True,
     ) -> list[Sample]:
-        """One sampled continuation per seed, all decoded in one batch per step. A sequence for which
-        alive(tokens so far) turns False is dropped at once (finished=False) instead of running on."""
+        """One sampled continuation of `prompt` per seed, all decoded side by side, each with a shadow
+        sequence that reads the same tokens after `baseline` (the unconditioned prompt). Each step draws
+        from classifier-free guidance, baseline + how.guidance * (prompt - baseline) in logits, and the
+        shadows give log p(tokens | baseline), the rerank's denominator, at no extra pass.
+        A sequence for which alive(tokens so far) turns False stops at once (finished=False)."""
         k = len(seeds)
-        if not 1 <= k <= MAX_SEQUENCES:
-            raise ValueError(f"between 1 and {MAX_SEQUENCES} candidates at a time, not {k}")
+        if not 1 <= 2 * k <= MAX_SEQUENCES:
+            raise ValueError(f"between 1 and {MAX_SEQUENCES // 2} candidates at a time, not {k}")
         end = min(stop)  # the stop token whose probability closes the caption's likelihood
         self.ctx.kv_cache_clear()
-        every = tuple(range(k))
-        self._decode([(t, pos, every, pos == len(prompt) - 1) for pos, t in enumerate(prompt)])
-        first = self._logits(len(prompt) - 1)
-        rows = [first] * k
-        rngs = [np.random.default_rng(s) for s in seeds]
+        main, shadow = tuple(range(k)), tuple(range(k, 2 * k))
+        self._decode(
+            [(t, pos, main, pos == len(prompt) - 1) for pos, t in enumerate(prompt)]
+            + [(t, pos, shadow, pos == len(baseline) - 1) for pos, t in enumerate(baseline)]
+        )
+        rows = [self._logits(len(prompt) - 1)] * k
+        base_rows = [self._logits(len(prompt) + len(baseline) - 1)] * k
+        rngs = [np.random.default_rng(seed) for seed in seeds]
         out: list[list[int]] = [[] for _ in range(k)]
-        logp = [0.0] * k
-        done: list[bool | None] = [None] * k  # None: still going; True: stopped; False: too long
+        logp, logp_base = [0.0] * k, [0.0] * k
+        done: list[bool | None] = [None] * k  # None: still going; True: stopped; False: can't be used
         for step in range(max_tokens + 1):
             for s in range(k):
                 if done[s] is not None:
                     continue
-                token = _draw(rows[s], rngs[s], how)
+                guided = base_rows[s] + how.guidance * (rows[s] - base_rows[s])
+                token = _draw(guided, rngs[s], how)
+                scored = end if token in stop else token
+                logp[s] += _log_softmax_at(rows[s], scored)
+                logp_base[s] += _log_softmax_at(base_rows[s], scored)
                 if token in stop:
-                    logp[s] += _log_softmax_at(rows[s], end)
                     done[s] = True
                 elif step == max_tokens:
                     done[s] = False
                 else:
-                    logp[s] += _log_softmax_at(rows[s], token)
                     out[s].append(token)
                     if not alive(out[s]):
                         done[s] = False
             going = [s for s in range(k) if done[s] is None]
             if not going:
                 break
-            self._decode([(out[s][-1], len(prompt) + len(out[s]) - 1, (s,), True) for s in going])
+            entries = []
+            for s in going:
+                entries.append((out[s][-1], len(prompt) + len(out[s]) - 1, (s,), True))
+                entries.append((out[s][-1], len(baseline) + len(out[s]) - 1, (k + s,), True))
+            self._decode(entries)
             for i, s in enumerate(going):
-                rows[s] = self._logits(i)
-        return [Sample(tuple(out[s]), logp[s], bool(done[s])) for s in range(k)]
+                rows[s], base_rows[s] = self._logits(2 * i), self._logits(2 * i + 1)
+        return [Sample(tuple(out[s]), logp[s], logp_base[s], bool(done[s])) for s in range(k)]
 
     def score(self, pairs: Sequence[tuple[list[int], Sequence[int]]], *, end: int) -> list[float]:
         """log p(caption + end | prompt) for each (prompt, caption), in as few forward passes as fit."""

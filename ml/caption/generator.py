@@ -3,11 +3,12 @@ llama.cpp (ml.caption.engine).
 
 One Captioner per process (get_captioner): llama.cpp contexts are not thread-safe, so every call holds a lock.
 
-A request samples a few short candidates under "emotion: E; topic: T" side by side in one batch, drops
-the ones that break the format, are offensive (ml.caption.safety) or copy ImgFlip
+A request samples a few short candidates under "emotion: E; topic: T" side by side in one batch, each step
+drawn with classifier-free guidance against "emotion: any; topic: T" (shadow sequences in the same batch),
+drops the ones that break the format, are offensive (ml.caption.safety) or copy ImgFlip
 (ml.caption.originality), and ranks the rest by how much the emotion raised their likelihood:
 score = log p(caption | E, T) - log p(caption | any, T), the log-likelihood ratio against the
-emotion-dropout prompt the adapter was also trained on (all candidates scored in one forward pass).
+emotion-dropout prompt the adapter was also trained on (the shadows give the denominator).
 With a topic, candidates that mention it go first.
 """
 
@@ -17,7 +18,7 @@ import math
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
@@ -30,7 +31,10 @@ from ml.emotions import EMOTIONS
 MAX_LINE_CHARS = 80
 MAX_NEW_TOKENS = 32  # the training captions are <= 110 characters, ~28 tokens
 CANDIDATES = 4  # per requested caption, decoded side by side (ml.caption.engine)
-SAMPLING = Sampling(temperature=0.9, top_k=50, top_p=0.95, min_p=0.02)
+# Classifier-free guidance against the "any" prompt makes the emotion show in what is sampled; the rerank then
+# picks among the candidates (CAPTIONER_CARD.md measures both).
+GUIDANCE = 1.5
+SAMPLING = Sampling(temperature=0.9, top_k=50, top_p=0.95, min_p=0.02, guidance=GUIDANCE)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Candidate:
     bottom: str
     tokens: tuple[int, ...]
     logp: float  # log p(caption | emotion, topic)
+    logp_any: float  # log p(caption | any emotion, topic)
 
 
 def mentions_topic(text: str, topic: str) -> bool:
@@ -90,20 +95,25 @@ class Captioner:
 
     # -- public
     # ------------------------------------------------------------------------------------------------
-    def candidates(self, *, emotion: str, topic: str, k: int, seed: int) -> list[Candidate]:
+    def candidates(
+        self, *, emotion: str, topic: str, k: int, seed: int, guidance: float = GUIDANCE
+    ) -> list[Candidate]:
         """k sampled captions that keep the format (no filtering or ranking), decoded side by side."""
-        prompt = self._prompt(emotion, topic)
+        prompt, baseline = self._prompt(emotion, topic), self._prompt(ANY_EMOTION, topic)
         seeds = [seed + i for i in range(k)]
+        how = replace(SAMPLING, guidance=guidance)
+        per_batch = MAX_SEQUENCES // 2  # each candidate has a shadow under the baseline prompt
         with self.lock:
             samples = [
                 s
-                for chunk in range(0, k, MAX_SEQUENCES)
+                for chunk in range(0, k, per_batch)
                 for s in self.engine.sample(
                     prompt,
-                    seeds=seeds[chunk : chunk + MAX_SEQUENCES],
+                    baseline=baseline,
+                    seeds=seeds[chunk : chunk + per_batch],
                     stop=self.stop,
                     max_tokens=MAX_NEW_TOKENS,
-                    how=SAMPLING,
+                    how=how,
                     alive=self._still_fits,
                 )
             ]
@@ -111,11 +121,11 @@ class Captioner:
         for sample in samples:
             parts = split_caption(self.engine.detokenize(sample.tokens)) if sample.finished else None
             if parts is not None and max(len(parts[0]), len(parts[1])) <= MAX_LINE_CHARS:
-                found.append(Candidate(parts[0], parts[1], sample.tokens, sample.logp))
+                found.append(Candidate(parts[0], parts[1], sample.tokens, sample.logp, sample.logp_baseline))
         return found
 
     def passes_filters(self, cands: list[Candidate]) -> list[Candidate]:
-        safe = safe_mask([f"{c.top} {c.bottom}" for c in cands])
+        safe = safe_mask([f"{c.top} {c.bottom}" for c in cands], strict=True)
         return [
             c for c, ok in zip(cands, safe, strict=True) if ok and not self.ngrams.is_copy(c.top, c.bottom)
         ]
@@ -139,19 +149,22 @@ class Captioner:
         total = sum(weights.values())
         return {e: w / total for e, w in weights.items()}
 
-    def rerank(self, cands: list[Candidate], *, topic: str) -> list[GeneratedCaption]:
+    @staticmethod
+    def rerank(cands: list[Candidate], *, topic: str) -> list[GeneratedCaption]:
         """Best first: topic mentioned (when there is one), then log p(c|E,T) - log p(c|any,T)."""
-        prompt_any = self._prompt(ANY_EMOTION, topic)
-        baseline = self._scores([(prompt_any, c.tokens) for c in cands])  # every candidate in one pass
-        scored = [
-            (mentions_topic(f"{c.top} {c.bottom}", topic), c.logp - base, c)
-            for c, base in zip(cands, baseline, strict=True)
-        ]
+        scored = [(mentions_topic(f"{c.top} {c.bottom}", topic), c.logp - c.logp_any, c) for c in cands]
         scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
         return [GeneratedCaption(c.top, c.bottom, round(ratio, 4)) for _, ratio, c in scored]
 
     def generate(
-        self, *, emotion: str, topic: str = "", n: int = 1, seed: int | None = None, rerank: bool = True
+        self,
+        *,
+        emotion: str,
+        topic: str = "",
+        n: int = 1,
+        seed: int | None = None,
+        rerank: bool = True,
+        guidance: float = GUIDANCE,
     ) -> list[GeneratedCaption]:
         if emotion not in EMOTIONS:
             raise ValueError(f"unknown emotion {emotion!r}; expected one of {', '.join(EMOTIONS)}")
@@ -162,7 +175,9 @@ class Captioner:
         for round_ in range(2):  # a second round only when filters left too few
             k = CANDIDATES + max(0, n - 1) * 2 if round_ == 0 else CANDIDATES
             # Seeds spaced apart so seed s and s+1 share no candidate.
-            found = self.candidates(emotion=emotion, topic=topic, k=k, seed=seed * 7919 + 1000 * round_)
+            found = self.candidates(
+                emotion=emotion, topic=topic, k=k, seed=seed * 7919 + 1000 * round_, guidance=guidance
+            )
             for c in self.passes_filters(found):
                 key = f"{c.top}|{c.bottom}".lower()
                 if key not in seen:

@@ -7,10 +7,10 @@ Three layers, any one blocks:
    "kill" in "this exam will kill me"). Its own matcher costs ~70 ms a call, so the list is compiled into
    one regex;
 3. alt-profanity-check's linear model (insults the lists miss), at a threshold high enough that "I hate
-Mondays"
-   passes.
+   Mondays" passes.
 Text is normalised first (lower case, leetspeak undone, letters repeated 3+ times squeezed) so "H1TLERRR" is
-caught.
+caught. Captions the model writes pass a stricter bar (strict=True): blocklist_generated.txt too, fewer
+allowed mild words, and censored words ("f**k").
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 BLOCKLIST_PATH = Path(__file__).with_name("blocklist.txt")
+GENERATED_BLOCKLIST_PATH = Path(__file__).with_name("blocklist_generated.txt")
 
 # Mild words better-profanity lists that memes use harmlessly ("omg", "what the hell", "this will kill me").
 ALLOWED_WORDS: frozenset[str] = frozenset(
@@ -58,9 +59,16 @@ ALLOWED_WORDS: frozenset[str] = frozenset(
         "teat",
     }
 )
+# Of those, what a model-written caption may not say ("this will kill me" is fine from a person, but the
+# model also writes about killing a cat): its candidates are plentiful, so its bar is stricter (strict).
+NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
+    {"hell", "kill", "killed", "killing", "damn", "drunk", "suck"}
+)
 # alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are
-# an idiot" 0.99999).
+# an idiot" 0.99999). The same for the model's captions: lower, it blocks most angry ones ("I hate ...").
 MODEL_THRESHOLD = 0.93
+# A word censored with asterisks ("f**k") is still that word.
+CENSORED_WORD = re.compile(r"[a-z]\*+[a-z]*|\*+[a-z]+", re.IGNORECASE)
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 _model_lock = threading.Lock()
@@ -85,19 +93,24 @@ def _pattern(entries: list[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(parts) + r")\b")
 
 
-@lru_cache(maxsize=1)
-def _word_pattern() -> re.Pattern[str]:
-    ours = [
+def _listed(path: Path) -> list[str]:
+    return [
         line.strip().lower()
-        for line in BLOCKLIST_PATH.read_text(encoding="utf-8").splitlines()
+        for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
+
+
+@lru_cache(maxsize=2)
+def _word_pattern(strict: bool = False) -> re.Pattern[str]:
+    ours = _listed(BLOCKLIST_PATH) + (_listed(GENERATED_BLOCKLIST_PATH) if strict else [])
     listed = (
         resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
     )
+    allowed = ALLOWED_WORDS - NOT_ALLOWED_FROM_THE_MODEL if strict else ALLOWED_WORDS
     # One entry a line (some are phrases); entries under 3 letters once normalised ("2", "1") would
     # match anything.
-    theirs = [w.strip().lower() for w in listed.splitlines() if w.strip().lower() not in ALLOWED_WORDS]
+    theirs = [w.strip().lower() for w in listed.splitlines() if w.strip().lower() not in allowed]
     theirs = [w for w in theirs if len(normalise(w)) >= 3]
     return _pattern(ours + theirs)
 
@@ -110,9 +123,11 @@ def _profanity_model():  # -> (vectorizer, model); imported lazily: joblib-loadi
         return profanity_check.vectorizer, profanity_check.model
 
 
-def blocked_words(text: str) -> list[str]:
-    """The blocklist / word-list matches in text (empty when none); used by tests and the corpus report."""
-    return [m.group(0) for m in _word_pattern().finditer(normalise(text))]
+def blocked_words(text: str, *, strict: bool = False) -> list[str]:
+    """The blocklist / word-list matches in text (empty when none); used by tests and the corpus report.
+    strict: the model-written captions' bar (blocklist_generated.txt, fewer allowed words, censored words)."""
+    found = [m.group(0) for m in _word_pattern(strict).finditer(normalise(text))]
+    return found + CENSORED_WORD.findall(text) if strict else found
 
 
 def profanity_scores(texts: list[str]) -> list[float]:
@@ -123,12 +138,16 @@ def profanity_scores(texts: list[str]) -> list[float]:
     return [float(p) for p in model.predict_proba(vectorizer.transform(texts))[:, 1]]
 
 
-def safe_mask(texts: list[str]) -> list[bool]:
-    """is_caption_safe for many texts at once (one model call)."""
+def safe_mask(texts: list[str], *, strict: bool = False) -> list[bool]:
+    """is_caption_safe for many texts at once (one model call). strict: the bar for model-written captions."""
     scores = profanity_scores(texts)
-    return [not blocked_words(t) and s < MODEL_THRESHOLD for t, s in zip(texts, scores, strict=True)]
+    return [
+        not blocked_words(t, strict=strict) and s < MODEL_THRESHOLD
+        for t, s in zip(texts, scores, strict=True)
+    ]
 
 
-def is_caption_safe(text: str) -> bool:
-    """True when text passes the blocklist, the word list and the offensive-language model."""
-    return safe_mask([text])[0]
+def is_caption_safe(text: str, *, strict: bool = False) -> bool:
+    """True when text passes the blocklist, the word list and the offensive-language model; strict=True
+    holds it to the bar for captions the model writes."""
+    return safe_mask([text], strict=strict)[0]

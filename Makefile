@@ -27,7 +27,7 @@ dev-deps: $(BIN)/python
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 RUN_ENV := env DATABASE_URL=$(RUN_DATABASE_URL) CELERY_BROKER_URL=filesystem://localhost/ DEBUG=1
 
-# Fresh machine -> web server and worker on http://127.0.0.1:8000 (`manage.py runlocal`; Ctrl-C stops both).
+# Fresh machine -> web server, worker and beat on http://127.0.0.1:8000 (`manage.py runlocal`; Ctrl-C stops all).
 run: deps
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py loadcaptions

@@ -214,6 +214,7 @@ def test_runlocal_makes_a_meme_off_the_request_with_stages_and_ctrl_c_stops_both
         "CELERY_FILESYSTEM_DIR": str(tmp_path / "celery"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "DEBUG": "1",
+        "MEME_SWEEP_INTERVAL_SECONDS": "2",
     }
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput", "-v", "0"], ["demo_user", "--admin-password", "x" * 16]):
@@ -245,6 +246,8 @@ def test_runlocal_makes_a_meme_off_the_request_with_stages_and_ctrl_c_stops_both
         assert outcome["stages"][0] == "Waiting for a worker"
         assert len(outcome["stages"]) >= 2, outcome["stages"]
         assert len(list((tmp_path / "media").rglob("*.jpg"))) >= 3  # photo, meme, thumbnail
+        # celery beat runs in the worker: the sweeper that re-sends stuck memes runs here too.
+        assert "sweep-stuck-memes" in (tmp_path / "runlocal.log").read_text()
     finally:
         os.killpg(runlocal.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
         try:

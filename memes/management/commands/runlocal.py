@@ -1,8 +1,9 @@
-"""`manage.py runlocal [ADDR:PORT]`: the web server and a Celery worker side by side, one command.
+"""`manage.py runlocal [ADDR:PORT]`: the web server, a Celery worker and celery beat, one command.
 
 `make run` uses it with `CELERY_BROKER_URL=filesystem://`, kombu's broker made of a folder of message
-files, so a meme is made off the request (the page shows each stage) with no server to install. Any
-other broker works too. Ctrl-C (or SIGTERM) stops both; if either stops on its own, so does the other.
+files, so a meme is made off the request (the page shows each stage) with no server to install. The
+celery beat runs beside them, for the sweeper that re-sends stuck memes. Any other broker works too.
+Ctrl-C (or SIGTERM) stops all three; if one stops on its own, so do the others.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ def broker_folders() -> list[Path]:
     return [Path(options[key]) for key in keys if key in options]
 
 
+def beat_schedule_file() -> Path:
+    """celery beat's record of when each periodic task last ran: beside the broker's folders."""
+    folder = getattr(settings, "CELERY_FILESYSTEM_DIR", Path(settings.BASE_DIR) / "var")
+    return Path(folder) / "beat-schedule"
+
+
 def worker_command() -> list[str]:
     # solo: one job at a time in the worker's own process, which loads the models once at start.
     # Gossip, mingle and heartbeats are for clusters of workers; here there is one.
@@ -47,6 +54,13 @@ def worker_command() -> list[str]:
     ]
 
 
+def beat_command() -> list[str]:
+    # celery beat sends the sweeper (memes.tasks.sweep_memes) on its schedule: a lost or stuck meme is
+    # sent to the worker again here too. Its own process, so stopping it is as plain as the others.
+    celery = [sys.executable, "-m", "celery", "-A", "deepmeme_site", "beat", "--loglevel=INFO"]
+    return [*celery, "--schedule", str(beat_schedule_file())]
+
+
 def web_command(addrport: str) -> list[str]:
     # No autoreload: the worker would not reload with it, and polling every module costs CPU.
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "runserver", "--noreload", addrport]
@@ -57,7 +71,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the web server and a Celery worker together (make run's embedded mode); Ctrl-C stops both."
+    help = "Run the web server, a Celery worker and celery beat (make run's embedded mode); Ctrl-C stops all."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -68,19 +82,22 @@ class Command(BaseCommand):
                 "runlocal needs a broker: set CELERY_BROKER_URL (e.g. filesystem:// as `make run` does). "
                 "Without one, `manage.py runserver` runs jobs in-process."
             )
-        for folder in broker_folders():
+        for folder in [*broker_folders(), beat_schedule_file().parent]:
             folder.mkdir(parents=True, exist_ok=True)
 
         children: dict[str, subprocess.Popen[bytes]] = {}
-        # Ctrl-C, and SIGTERM (e.g. from a process manager), stop both children. Set explicitly: a
+        # Ctrl-C, and SIGTERM (e.g. from a process manager), stop the children. Set explicitly: a
         # shell starts a background job with SIGINT ignored, and Python keeps it ignored then.
         signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         status = 0
         try:
             children["worker"] = subprocess.Popen(worker_command(), cwd=settings.BASE_DIR)
+            children["beat"] = subprocess.Popen(beat_command(), cwd=settings.BASE_DIR)
             children["web"] = subprocess.Popen(web_command(options["addrport"]), cwd=settings.BASE_DIR)
-            self.stdout.write(f"Web server on http://{options['addrport']}/ and a worker; Ctrl-C stops both.")
+            self.stdout.write(
+                f"Web server on http://{options['addrport']}/ , a worker and beat; Ctrl-C stops all."
+            )
             status = self._wait_for_first_exit(children)
         except KeyboardInterrupt:
             self.stdout.write("Stopping the web server and the worker…")
@@ -94,7 +111,7 @@ class Command(BaseCommand):
             for name, child in children.items():
                 code = child.poll()
                 if code is not None:
-                    self.stderr.write(f"The {name} process exited ({code}); stopping the other one.")
+                    self.stderr.write(f"The {name} process exited ({code}); stopping the others.")
                     return code or 1
             time.sleep(0.5)
 

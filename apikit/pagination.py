@@ -21,6 +21,7 @@ from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
+CURSOR_MAX_LENGTH = 500
 _SALT = "deepmeme.api.cursor"
 
 
@@ -29,7 +30,7 @@ class PageInput(serializers.Serializer):
 
     cursor = serializers.CharField(
         required=False,
-        max_length=500,
+        max_length=CURSOR_MAX_LENGTH,
         help_text="The `next` cursor of the previous page; omit for the first.",
     )
     page_size = serializers.IntegerField(
@@ -78,26 +79,36 @@ def keyset_page(
     unique, e.g. "-pk"), starting after `cursor`."""
     queryset = queryset.order_by(*ordering)
     fields = [key.lstrip("-") for key in ordering]
-    if cursor:
-        try:
-            payload = signing.loads(cursor, salt=_SALT)
-        except signing.BadSignature as exc:
-            raise _bad_cursor() from exc
-        if not isinstance(payload, dict) or payload.get("o") != list(ordering):
-            raise _bad_cursor()
-        values = [_decode(f, v) for f, v in zip(fields, payload.get("v") or [], strict=False)]
-        if len(values) != len(fields):
-            raise _bad_cursor()
+    values = cursor_values(cursor, ordering=ordering)
+    if values is not None:
         queryset = queryset.filter(_after(ordering, values))
     rows = list(queryset[: size + 1])
     items, more = rows[:size], len(rows) > size
-    next_cursor = None
-    if more:
-        last = items[-1]
-        next_cursor = signing.dumps(
-            {"o": list(ordering), "v": [_encode(getattr(last, f)) for f in fields]}, salt=_SALT
-        )
+    next_cursor = cursor_for([getattr(items[-1], f) for f in fields], ordering=ordering) if more else None
     return Page(items, next_cursor)
+
+
+def cursor_values(cursor: str | None, *, ordering: tuple[str, ...]) -> list[Any] | None:
+    """The sort key (one value per `ordering` field) a cursor carries; None for no cursor (the
+    first page). A cursor that is tampered with, stale or from another ordering is a 400."""
+    if not cursor:
+        return None
+    try:
+        payload = signing.loads(cursor, salt=_SALT)
+    except signing.BadSignature as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(payload, dict) or payload.get("o") != list(ordering):
+        raise _bad_cursor()
+    fields = [key.lstrip("-") for key in ordering]
+    values = [_decode(f, v) for f, v in zip(fields, payload.get("v") or [], strict=False)]
+    if len(values) != len(fields) or any(v is None for v in values):
+        raise _bad_cursor()
+    return values
+
+
+def cursor_for(values: list[Any], *, ordering: tuple[str, ...]) -> str:
+    """The cursor of the page that starts after the item whose sort key is `values`."""
+    return signing.dumps({"o": list(ordering), "v": [_encode(v) for v in values]}, salt=_SALT)
 
 
 def _after(ordering: tuple[str, ...], values: list[Any]) -> Q:

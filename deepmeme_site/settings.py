@@ -65,7 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The site's 404 page for an unknown meme even with DEBUG on (make run), not Django's debug page.
     "deepmeme_site.middleware.SiteNotFoundPageMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings-only policy string built once per process.
+    "deepmeme_site.middleware.ContentSecurityPolicyMiddleware",
     # Last: it turns a login refused by django-axes into the lockout answer (429).
     "axes.middleware.AxesMiddleware",
 ]
@@ -280,7 +281,7 @@ REST_FRAMEWORK = {
     # the browsable API and Swagger UI working for a signed-in browser. No Basic auth: it would let
     # password guessing bypass the login throttle.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apikit.authentication.TokenAuthentication",  # DRF's, with a cheaper lookup
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

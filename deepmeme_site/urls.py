@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
 from django.views import defaults
 from django.views.static import serve
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from apikit.authentication import TokenAuthentication
 from apikit.errors import error_body, not_found
 from memes import access
 from memes.views import keep_private

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ml.emotions import EMOTIONS
 
@@ -58,6 +60,77 @@ def meme_feed(*, user: Any, order: FeedOrder = "new") -> QuerySet[Meme]:
             "-recent_likes", "-created_at"
         )
     return memes.order_by("-created_at")
+
+
+def feed_page_rows(
+    *, order: FeedOrder, after: list[Any] | None, limit: int, user: Any
+) -> list[dict[str, Any]]:
+    """The public feed of meme_feed (same memes, same order, same counts) as plain rows for the API's
+    cards, `limit` of them after the sort key `after` ([created_at, id] for "new", [recent_likes,
+    created_at, id] for "top"; None: from the start), and whether `user` likes each ("liked").
+
+    One plain SQL query on purpose: this is the API feed when its cache cannot help, and through the
+    ORM building the query and the model instances cost several times what running it does (see
+    BENCHMARKS.md, REST API feed). tests/api/test_feed_rows.py holds it to meme_feed, row for row.
+    Portable: PostgreSQL and SQLite (`make run`)."""
+    meme, like, comment = Meme._meta.db_table, Like._meta.db_table, Comment._meta.db_table
+    user_table = get_user_model()._meta.db_table
+    signed_in = user is not None and user.is_authenticated
+    columns = (
+        "m.id, m.public_id, u.username, m.status, m.is_public, m.emotion, m.top_text, m.bottom_text, "
+        "m.image, m.thumbnail, m.is_animated, m.photo_width, m.photo_height, m.created_at"
+    )
+    counts = (
+        f"(SELECT COUNT(*) FROM {like} l WHERE l.meme_id = m.id) AS like_count, "
+        f"(SELECT COUNT(*) FROM {comment} c WHERE c.meme_id = m.id) AS comment_count"
+    )
+    liked = f", EXISTS (SELECT 1 FROM {like} l WHERE l.meme_id = m.id AND l.user_id = %s) AS liked"
+    source = (
+        f"FROM {meme} m INNER JOIN {user_table} u ON u.id = m.owner_id "
+        "WHERE m.is_public AND NOT m.is_hidden AND m.status = %s"
+    )
+    ops = connection.ops
+    params: list[Any] = [user.pk] if signed_in else []
+    if order == "top":
+        since = ops.adapt_datetimefield_value(timezone.now() - TOP_WINDOW)
+        ranked = (
+            f"SELECT {columns}, (SELECT COUNT(*) FROM {like} l WHERE l.meme_id = m.id "
+            f"AND l.created_at >= %s) AS recent_likes {source}"
+        )
+        sql = f"SELECT m.*, {counts}{liked if signed_in else ''} FROM ({ranked}) m"
+        params += [since, Meme.Status.READY]
+        if after is not None:
+            sql += " WHERE (m.recent_likes, m.created_at, m.id) < (%s, %s, %s)"
+            params += [after[0], ops.adapt_datetimefield_value(after[1]), after[2]]
+        sql += " ORDER BY m.recent_likes DESC, m.created_at DESC, m.id DESC LIMIT %s"
+    else:
+        sql = f"SELECT {columns}, {counts}{liked if signed_in else ''} {source}"
+        params.append(Meme.Status.READY)
+        if after is not None:
+            created = ops.adapt_datetimefield_value(after[0])
+            # The first condition alone lets the created_at index find the page's start.
+            sql += " AND m.created_at <= %s AND (m.created_at, m.id) < (%s, %s)"
+            params += [created, created, after[1]]
+        sql += " ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        row["created_at"] = _aware(row["created_at"])
+        row["is_public"], row["is_animated"] = bool(row["is_public"]), bool(row["is_animated"])
+        row["liked"] = bool(row.get("liked"))
+    return rows
+
+
+def _aware(value: Any) -> Any:
+    # PostgreSQL gives aware datetimes; SQLite gives naive UTC ones (or text).
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None and settings.USE_TZ:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def meme_gallery(*, owner: Any, viewer: Any) -> QuerySet[Meme]:

@@ -130,6 +130,26 @@ def test_pages_carry_a_strict_content_security_policy(client) -> None:
     assert "'unsafe-inline'" not in csp["style-src"]
 
 
+@pytest.mark.django_db
+def test_the_kept_policy_is_django_csps_own_and_follows_the_settings(client, settings) -> None:
+    """deepmeme_site.middleware keeps the built header per process: the same string django-csp
+    builds, rebuilt when the settings change; a nonce page still gets its own."""
+    from csp.utils import build_policy
+
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy-Report-Only" not in response.headers
+    assert "'nonce-" in client.get("/api/docs/").headers["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {"default-src": ["'self'"], "img-src": ["https://x.test"]}
+    }
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"] == build_policy()
+    assert "img-src https://x.test" in response.headers["Content-Security-Policy"]
+    assert response.headers["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+
+
 def test_no_template_has_an_inline_script_or_event_handler() -> None:
     for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text()

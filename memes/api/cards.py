@@ -10,14 +10,18 @@ documented shape; tests/api/test_feed_cards.py holds this builder to its output,
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
 from django.utils.http import RFC3986_SUBDELIMS
@@ -43,6 +47,9 @@ CARD_COLUMNS = (
 )
 _MARK = "0MARK0"  # stands in for an id while a URL template is reversed (matches every converter)
 _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in a path argument
+# Names and usernames that quoting leaves exactly as they are.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.~/-]*")
+_PLAIN_USERNAME = re.compile(r"[A-Za-z0-9_.~@+-]*")
 
 
 def card_rows(memes: QuerySet[Meme]) -> QuerySet[Meme]:
@@ -63,9 +70,10 @@ class CardBuilder:
         # rather than through FieldFile and urljoin for every file. S3 signs each URL itself.
         local = isinstance(default_storage, FileSystemStorage) and default_storage.base_url
         self.media_prefix = self._absolute(default_storage.base_url) if local else None
+        self.timezone = timezone.get_current_timezone()  # looked up once, not per card
 
     def _template(self, name: str) -> tuple[str, str]:
-        before, after = reverse(name, args=[_MARK]).split(_MARK)
+        before, after = _path_template(name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
         return self.origin + before, after
 
     def _absolute(self, url: str) -> str:
@@ -79,6 +87,44 @@ class CardBuilder:
         if self.media_prefix is not None and file.storage is default_storage:
             return self.media_prefix + filepath_to_uri(file.name).lstrip("/")
         return self._absolute(file.storage.url(file.name))
+
+    def _name_url(self, name: str) -> str | None:
+        """A default-storage file's URL from its name alone (the feed's plain rows)."""
+        if not name:
+            return None
+        if self.media_prefix is not None:
+            # filepath_to_uri changes nothing in a name of plain characters (ours are): skip it then.
+            path = name if _PLAIN_NAME.fullmatch(name) else filepath_to_uri(name)
+            return self.media_prefix + path.lstrip("/")
+        return self._absolute(default_storage.url(name))
+
+    def _owner_url(self, username: str) -> str:
+        quoted = username if _PLAIN_USERNAME.fullmatch(username) else quote(username, safe=_PATH_SAFE)
+        return f"{self.user_api[0]}{quoted}{self.user_api[1]}"
+
+    def row_card(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The card of a plain row (memes.selectors.feed_page_rows); the same JSON as card()."""
+        public_id, username = row["public_id"], row["username"]
+        return {
+            "id": public_id,
+            "url": f"{self.meme_api[0]}{public_id}{self.meme_api[1]}",
+            "web_url": f"{self.meme_web[0]}{public_id}{self.meme_web[1]}",
+            "owner": {"username": username, "url": self._owner_url(username)},
+            "status": row["status"],
+            "is_public": row["is_public"],
+            "emotion": row["emotion"],
+            "top_text": row["top_text"],
+            "bottom_text": row["bottom_text"],
+            "image_url": self._name_url(row["image"]),
+            "thumbnail_url": self._name_url(row["thumbnail"]),
+            "is_animated": row["is_animated"],
+            "width": row["photo_width"],
+            "height": row["photo_height"],
+            "like_count": row["like_count"],
+            "comment_count": row["comment_count"],
+            "liked": row.get("liked", False),
+            "created_at": _iso(row["created_at"], self.timezone),
+        }
 
     def card(self, meme: Meme) -> dict[str, Any]:
         public_id, username = meme.public_id, meme.owner.username
@@ -110,7 +156,22 @@ class CardBuilder:
         return [self.card(meme) for meme in memes]
 
 
-def _iso(value: datetime) -> str:
+@lru_cache(maxsize=64)
+def _path_template(name: str, *key: Any) -> tuple[str, str]:
+    """A route's path before and after its one argument: reverse() once per process, not per page
+    (the key holds what reverse() depends on)."""
+    before, after = reverse(name, args=[_MARK]).split(_MARK)
+    return before, after
+
+
+def _iso(value: datetime, zone: Any = None) -> str:
     # As DRF's DateTimeField: in the current time zone, ISO 8601, "Z" for UTC.
-    text = timezone.localtime(value).isoformat()
+    text = timezone.localtime(value, zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def render(data: Any) -> bytes:
+    """Cards as DRF's JSONRenderer writes them (compact, UTF-8, no NaN, U+2028/U+2029 escaped),
+    without its per-call setup."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()

@@ -51,14 +51,30 @@ ORDINARY = [
 ]
 
 
-@pytest.mark.parametrize("text", OFFENSIVE)
-def test_offensive_samples_are_blocked(text: str) -> None:
-    assert not is_caption_safe(text)
+# What the model wrote and a read of its output found unfit (ml/weights/CAPTIONER_CARD.md): the model's
+# captions pass a stricter bar (strict=True) than a person's suggestion.
+UNFIT_FROM_THE_MODEL = [
+    "Back in my day, you could kill a cat | and still be in the hospital",
+    "Why the f**k do I have to wait | for my girl to like me?",
+    "You say you're a dog | But you don't know how to use your mouth",
+    "I got my mum's wet underwear | and I'm gonna get a new sock",
+    "Kill your enemies | Kill your friends",
+]
 
 
-@pytest.mark.parametrize("text", ORDINARY)
-def test_ordinary_captions_pass(text: str) -> None:
-    assert is_caption_safe(text), blocked_words(text)
+@pytest.mark.parametrize(
+    ("text", "strict"),
+    [(t, False) for t in OFFENSIVE] + [(t, True) for t in OFFENSIVE + UNFIT_FROM_THE_MODEL],
+)
+def test_offensive_samples_are_blocked(text: str, strict: bool) -> None:
+    assert not is_caption_safe(text, strict=strict)
+
+
+@pytest.mark.parametrize(
+    ("text", "strict"), [(t, False) for t in ORDINARY] + [(t, True) for t in ORDINARY if "kill" not in t]
+)
+def test_ordinary_captions_pass(text: str, strict: bool) -> None:
+    assert is_caption_safe(text, strict=strict), blocked_words(text, strict=strict)
 
 
 def test_every_curated_caption_passes() -> None:
@@ -77,27 +93,6 @@ def test_normalise_undoes_leetspeak_and_stretching() -> None:
 def test_allow_list_keeps_mild_words_but_not_their_neighbours() -> None:
     assert blocked_words("omg what the hell, this will kill me") == []
     assert blocked_words("you whore") != []
-
-
-# What the model wrote and a read of its output found unfit (ml/weights/CAPTIONER_CARD.md), with what a
-# person may still suggest: the model's captions pass a stricter bar.
-UNFIT_FROM_THE_MODEL = [
-    "Back in my day, you could kill a cat | and still be in the hospital",
-    "Why the f**k do I have to wait | for my girl to like me?",
-    "You say you're a dog | But you don't know how to use your mouth",
-    "I got my mum's wet underwear | and I'm gonna get a new sock",
-    "Kill your enemies | Kill your friends",
-]
-
-
-@pytest.mark.parametrize("text", UNFIT_FROM_THE_MODEL)
-def test_model_written_captions_pass_a_stricter_bar(text: str) -> None:
-    assert not is_caption_safe(text, strict=True)
-
-
-@pytest.mark.parametrize("text", [t for t in ORDINARY if "kill" not in t])
-def test_ordinary_captions_pass_the_strict_bar_too(text: str) -> None:
-    assert is_caption_safe(text, strict=True), blocked_words(text, strict=True)
 
 
 def test_a_person_may_still_say_this_exam_will_kill_me() -> None:

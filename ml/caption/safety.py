@@ -10,7 +10,7 @@ Three layers, any one blocks:
    Mondays" passes.
 Text is normalised first (lower case, leetspeak undone, letters repeated 3+ times squeezed) so "H1TLERRR" is
 caught. Captions the model writes pass a stricter bar (strict=True): blocklist_generated.txt too, fewer
-allowed mild words, and censored words ("f**k").
+allowed mild words, and the shapes in UNFIT_SHAPES_FROM_THE_MODEL ("f**k", "n-", 9/11).
 """
 
 from __future__ import annotations
@@ -67,8 +67,12 @@ NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
 # alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are
 # an idiot" 0.99999). The same for the model's captions: lower, it blocks most angry ones ("I hate ...").
 MODEL_THRESHOLD = 0.93
-# A word censored with asterisks ("f**k") is still that word.
-CENSORED_WORD = re.compile(r"[a-z]\*+[a-z]*|\*+[a-z]+", re.IGNORECASE)
+# What the model writes that word lists can't see once text is normalised: a word censored with asterisks
+# ("f**k"), a slur hinted at ("the n-", "g-word"), dates and numbers with a meaning (9/11, 420).
+UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
+    r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])|\b9\s*/\s*11\b|\b911\b|\b420\b",
+    re.IGNORECASE,
+)
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 _model_lock = threading.Lock()
@@ -127,7 +131,7 @@ def blocked_words(text: str, *, strict: bool = False) -> list[str]:
     """The blocklist / word-list matches in text (empty when none); used by tests and the corpus report.
     strict: the model-written captions' bar (blocklist_generated.txt, fewer allowed words, censored words)."""
     found = [m.group(0) for m in _word_pattern(strict).finditer(normalise(text))]
-    return found + CENSORED_WORD.findall(text) if strict else found
+    return found + UNFIT_SHAPES_FROM_THE_MODEL.findall(text) if strict else found
 
 
 def profanity_scores(texts: list[str]) -> list[float]:

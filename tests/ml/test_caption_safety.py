@@ -51,7 +51,7 @@ ORDINARY = [
 ]
 
 
-# What the model wrote and a read of its output found unfit (ml/weights/CAPTIONER_CARD.md): the model's
+# What the model wrote and reads of its output found unfit (ml/weights/CAPTIONER_CARD.md): the model's
 # captions pass a stricter bar (strict=True) than a person's suggestion.
 UNFIT_FROM_THE_MODEL = [
     "Back in my day, you could kill a cat | and still be in the hospital",
@@ -59,6 +59,16 @@ UNFIT_FROM_THE_MODEL = [
     "You say you're a dog | But you don't know how to use your mouth",
     "I got my mum's wet underwear | and I'm gonna get a new sock",
     "Kill your enemies | Kill your friends",
+    # ...and from an independent read of 1,000 shown captions after classifier-free guidance.
+    "Brace yourself for the news | 9/11 memes are coming",
+    "I should do a 420",
+    "What if black men got free food | because they're black?",
+    "When a girl wants | To go in your pants",
+    "So, u are a 4th generation bich?",
+    "When your friend wants to drink | But you have been drinking before",
+    "Me: I think I'd like to say it | Everyone else at the 10th floor of the World Trade Center:",
+    'What if the word "nike" | Is the "n-" in "nike"?',
+    "Brace yourselves | The g-word memes are coming",
 ]
 
 

@@ -25,7 +25,7 @@ from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, split_caption
-from ml.caption.safety import safe_mask
+from ml.caption.safety import blocked_words, safe_mask
 from ml.emotions import EMOTIONS
 
 MAX_LINE_CHARS = 80
@@ -88,10 +88,14 @@ class Captioner:
             return self.engine.score(pairs, end=self.end_token)
 
     def _still_fits(self, tokens: list[int]) -> bool:
-        """While sampling: a candidate whose line already runs past 80 characters, or that opened a third
-        line, can't be shown, so it stops taking decode steps."""
-        lines = self.engine.detokenize(tokens).split("|")
-        return len(lines) <= 2 and all(len(line.strip()) <= MAX_LINE_CHARS for line in lines)
+        """While sampling: a candidate whose line already runs past 80 characters, that opened a third
+        line, or whose finished words the filter blocks can't be shown, so it stops taking decode steps."""
+        text = self.engine.detokenize(tokens)
+        lines = text.split("|")
+        if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):
+            return False
+        finished_words = text[: text.rfind(" ")]  # the last word may still grow ("pill" -> "pillow")
+        return not blocked_words(finished_words, strict=True)
 
     # -- public
     # ------------------------------------------------------------------------------------------------

@@ -154,3 +154,13 @@ def test_a_candidate_that_cannot_fit_stops_early() -> None:
     assert len(samples) == 3
     assert all(len(s.tokens) <= 3 for s in samples)
     assert all(not s.finished for s in samples if len(s.tokens) == 3)
+
+
+def test_sampling_drops_a_candidate_once_its_finished_words_are_blocked() -> None:
+    captioner = get_captioner()
+    fits = captioner._still_fits  # the alive() rule the sampler is given
+    assert fits(captioner.engine.tokenize("When the pizza arrives | ten"))
+    assert not fits(captioner.engine.tokenize("I got drunk and"))
+    assert fits(captioner.engine.tokenize("My new pill"))  # the last word may still become "pillow"
+    assert not fits(captioner.engine.tokenize("a | b | c"))
+    assert not fits(captioner.engine.tokenize("x" * 81))

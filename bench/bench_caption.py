@@ -69,7 +69,7 @@ Target: caption generation <= 1.0 s p50 per meme; worker RSS <= 1.5 GB with ever
 | first load (llama.cpp + adapter + n-gram set) | {load_s:.2f} s |
 | worker RSS, captioner + ensemble + MTCNN + photo-topic MobileNet loaded | {rss:.0f} MB |
 
-Per meme: 4 sampled candidates (<= 32 tokens each) decoded side by side in one llama.cpp batch with their
+Per meme: 4 sampled candidates (<= 24 tokens each) decoded side by side in one llama.cpp batch with their
 4 shadow sequences under the "any emotion" prompt (classifier-free guidance and the rerank's denominator in
 the same pass), 1 llama.cpp thread (ml/caption/generator.py), then the offensive and originality filters.
 Machine load (1-minute average) when the timing ended: {load_avg:.2f}.

@@ -29,7 +29,7 @@ from ml.caption.safety import blocked_words, safe_mask
 from ml.emotions import EMOTIONS
 
 MAX_LINE_CHARS = 80
-MAX_NEW_TOKENS = 32  # the training captions are <= 110 characters, ~28 tokens
+MAX_NEW_TOKENS = 24  # 95 % of shown captions fit in 22 (measured on 1,000); longer ones make poor memes
 CANDIDATES = 4  # per requested caption, decoded side by side (ml.caption.engine)
 # Classifier-free guidance against the "any" prompt makes the emotion show in what is sampled; the rerank then
 # picks among the candidates (CAPTIONER_CARD.md measures both).

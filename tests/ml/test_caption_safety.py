@@ -69,6 +69,10 @@ UNFIT_FROM_THE_MODEL = [
     "Me: I think I'd like to say it | Everyone else at the 10th floor of the World Trade Center:",
     'What if the word "nike" | Is the "n-" in "nike"?',
     "Brace yourselves | The g-word memes are coming",
+    # ...and from a second read of 1,000 after those fixes (4 unfit).
+    "Back in my day we didn't get high from diets | We got them from water",
+    "Brace yourselves | 9-11 laundry detergent ads are coming",
+    "When you go to a school | But their kids are in the wrong color",
 ]
 
 

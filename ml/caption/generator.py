@@ -33,7 +33,8 @@ MAX_NEW_TOKENS = 24  # 95 % of shown captions fit in 22 (measured on 1,000); lon
 CANDIDATES = 4  # per requested caption, decoded side by side (ml.caption.engine)
 # Classifier-free guidance against the "any" prompt makes the emotion show in what is sampled; the rerank then
 # picks among the candidates (CAPTIONER_CARD.md measures both).
-GUIDANCE = 1.5
+GUIDANCE = 2.5  # blind reads: 37/63 captions read as their emotion at 2.5, 27/68 at 1.5, 34/62 at 3.5
+RETRY_GUIDANCE = 1.5
 SAMPLING = Sampling(temperature=0.9, top_k=50, top_p=0.95, min_p=0.02, guidance=GUIDANCE)
 
 
@@ -178,9 +179,12 @@ class Captioner:
         seen: set[str] = set()
         for round_ in range(2):  # a second round only when filters left too few
             k = CANDIDATES + max(0, n - 1) * 2 if round_ == 0 else CANDIDATES
+            # Strong guidance writes more that the filter blocks (angry lines turn into insults): the second
+            # round asks more gently, so a request rarely comes back empty.
+            scale = guidance if round_ == 0 else min(guidance, RETRY_GUIDANCE)
             # Seeds spaced apart so seed s and s+1 share no candidate.
             found = self.candidates(
-                emotion=emotion, topic=topic, k=k, seed=seed * 7919 + 1000 * round_, guidance=guidance
+                emotion=emotion, topic=topic, k=k, seed=seed * 7919 + 1000 * round_, guidance=scale
             )
             for c in self.passes_filters(found):
                 key = f"{c.top}|{c.bottom}".lower()

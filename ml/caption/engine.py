@@ -137,12 +137,16 @@ class Engine:
         max_tokens: int,
         how: Sampling,
         alive: Callable[[list[int]], bool] = lambda tokens: True,
+        accept: Callable[[tuple[int, ...]], bool] = lambda tokens: True,
+        enough: int | None = None,
     ) -> list[Sample]:
         """One sampled continuation of `prompt` per seed, all decoded side by side, each with a shadow
         sequence that reads the same tokens after `baseline` (the unconditioned prompt). Each step draws
         from classifier-free guidance, baseline + how.guidance * (prompt - baseline) in logits, and the
         shadows give log p(tokens | baseline), the rerank's denominator, at no extra pass.
-        A sequence for which alive(tokens so far) turns False stops at once (finished=False)."""
+        A sequence for which alive(tokens so far) turns False stops at once (finished=False); one that
+        stops but that accept(tokens) refuses is finished=False too. Once `enough` sequences have stopped
+        and been accepted, the others are cut short (finished=False): nobody waits for the longest."""
         k = len(seeds)
         if not 1 <= 2 * k <= MAX_SEQUENCES:
             raise ValueError(f"between 1 and {MAX_SEQUENCES // 2} candidates at a time, not {k}")
@@ -169,7 +173,7 @@ class Engine:
                 logp[s] += _log_softmax_at(rows[s], scored)
                 logp_base[s] += _log_softmax_at(base_rows[s], scored)
                 if token in stop:
-                    done[s] = True
+                    done[s] = accept(tuple(out[s]))
                 elif step == max_tokens:
                     done[s] = False
                 else:
@@ -177,7 +181,7 @@ class Engine:
                     if not alive(out[s]):
                         done[s] = False
             going = [s for s in range(k) if done[s] is None]
-            if not going:
+            if not going or (enough is not None and done.count(True) >= enough):
                 break
             entries = []
             for s in going:

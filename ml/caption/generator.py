@@ -25,7 +25,7 @@ from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, split_caption
-from ml.caption.safety import blocked_words, safe_mask
+from ml.caption.safety import blocked_words, is_caption_safe, safe_mask
 from ml.emotions import EMOTIONS
 
 MAX_LINE_CHARS = 80
@@ -98,12 +98,27 @@ class Captioner:
         finished_words = text[: text.rfind(" ")]  # the last word may still grow ("pill" -> "pillow")
         return not blocked_words(finished_words, strict=True)
 
+    def _usable(self, tokens: tuple[int, ...]) -> bool:
+        """A finished candidate that keeps the format and passes the filters: one that could be shown."""
+        parts = split_caption(self.engine.detokenize(tokens))
+        if parts is None or max(len(parts[0]), len(parts[1])) > MAX_LINE_CHARS:
+            return False
+        return is_caption_safe(f"{parts[0]} {parts[1]}", strict=True) and not self.ngrams.is_copy(*parts)
+
     # -- public
     # ------------------------------------------------------------------------------------------------
     def candidates(
-        self, *, emotion: str, topic: str, k: int, seed: int, guidance: float = GUIDANCE
+        self,
+        *,
+        emotion: str,
+        topic: str,
+        k: int,
+        seed: int,
+        guidance: float = GUIDANCE,
+        enough: int | None = None,
     ) -> list[Candidate]:
-        """k sampled captions that keep the format (no filtering or ranking), decoded side by side."""
+        """k sampled captions that keep the format (no filtering or ranking), decoded side by side.
+        enough: stop decoding once that many have finished and pass the filters (the rest are dropped)."""
         prompt, baseline = self._prompt(emotion, topic), self._prompt(ANY_EMOTION, topic)
         seeds = [seed + i for i in range(k)]
         how = replace(SAMPLING, guidance=guidance)
@@ -120,6 +135,8 @@ class Captioner:
                     max_tokens=MAX_NEW_TOKENS,
                     how=how,
                     alive=self._still_fits,
+                    accept=self._usable if enough is not None else lambda tokens: True,
+                    enough=enough,
                 )
             ]
         found = []
@@ -183,8 +200,15 @@ class Captioner:
             # round asks more gently, so a request rarely comes back empty.
             scale = guidance if round_ == 0 else min(guidance, RETRY_GUIDANCE)
             # Seeds spaced apart so seed s and s+1 share no candidate.
+            # Decoding stops once n + 1 candidates could be shown (the rerank still has a choice): a
+            # request no longer waits for its longest candidate.
             found = self.candidates(
-                emotion=emotion, topic=topic, k=k, seed=seed * 7919 + 1000 * round_, guidance=scale
+                emotion=emotion,
+                topic=topic,
+                k=k,
+                seed=seed * 7919 + 1000 * round_,
+                guidance=scale,
+                enough=n - len(kept) + 1,
             )
             for c in self.passes_filters(found):
                 key = f"{c.top}|{c.bottom}".lower()

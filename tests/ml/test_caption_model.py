@@ -165,3 +165,19 @@ def test_sampling_drops_a_candidate_once_its_finished_words_are_blocked() -> Non
     assert fits(captioner.engine.tokenize("My new pill"))  # the last word may still become "pillow"
     assert not fits(captioner.engine.tokenize("a | b | c"))
     assert not fits(captioner.engine.tokenize("x" * 81))
+
+
+def test_decoding_stops_once_enough_candidates_are_usable() -> None:
+    engine = get_captioner().engine
+    prompt, baseline = (engine.tokenize(caption_prompt(emotion=e)) for e in ("happy", "any"))
+    args = {"baseline": baseline, "seeds": [1, 2, 3, 4], "stop": {get_captioner().end_token}}
+    args |= {"max_tokens": 24, "how": generator.SAMPLING}
+    full = engine.sample(prompt, **args)
+    cut = engine.sample(prompt, **args, enough=1)
+    shortest = min(len(s.tokens) for s in full if s.finished)
+    assert sum(s.finished for s in cut) >= 1
+    for c, f in zip(cut, full, strict=True):
+        assert f.tokens[: len(c.tokens)] == c.tokens  # the same draws, cut short
+        assert len(c.tokens) <= shortest + 1
+    refused = engine.sample(prompt, **args, accept=lambda tokens: False)
+    assert not any(s.finished for s in refused)

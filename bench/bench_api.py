@@ -2,8 +2,9 @@
 
 Target (issue 4): `GET /api/v1/feed/` >= 300 requests/s with p99 <= 100 ms. Measured anonymous and
 signed in with a token (the mobile case: the shared cached page plus one query for `liked`), for
-both orders, and once with the feed cache off to show what the cache buys. Reuses bench_feed's
-data, wrk runner and port helper, so the API and the web page are measured on the same feed.
+both orders, and three times with the feed cache off (issue 9 §5's target, judged on the median
+run). Reuses bench_feed's data, wrk runner and port helper, so the API and the web page are measured
+on the same feed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bench._report import fresh_database, write_section  # noqa: E402
 
 CLIENTS, SECONDS, WORKERS = bench_feed.CLIENTS, bench_feed.SECONDS, bench_feed.WORKERS
 TARGET_RPS, TARGET_P99_MS = 300.0, 100.0
+COLD_RUNS = 3
 FEED = "/api/v1/feed/"
 DB_NAME = "deepmeme_bench_api"
 
@@ -115,7 +117,12 @@ def main() -> int:
         runs["reference: web feed page, anonymous (`/`)"] = bench_feed.wrk(f"{base}/", SECONDS)
     with gunicorn(FEED_CACHE_SECONDS="0") as base:
         bench_feed.wrk(f"{base}{FEED}", 3, auth)
-        runs[f"signed in, cache off (`{FEED}`)"] = bench_feed.wrk(f"{base}{FEED}", SECONDS, auth)
+        # Three runs: with the cache off the numbers swing run to run on this shared machine, and the
+        # target is judged on the median run (by p99), not on a lucky or unlucky one.
+        for attempt in range(1, COLD_RUNS + 1):
+            runs[f"signed in, cache off, run {attempt} (`{FEED}`)"] = bench_feed.wrk(
+                f"{base}{FEED}", SECONDS, auth
+            )
 
     rows = [
         f"| {name} | {r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
@@ -124,7 +131,8 @@ def main() -> int:
     ]
     target = runs[f"signed in, token (`{FEED}`)"]
     ok = target["rps"] >= TARGET_RPS and target["p99"] <= TARGET_P99_MS and not target["errors"]
-    cold = runs[f"signed in, cache off (`{FEED}`)"]
+    cold_runs = sorted((r for name, r in runs.items() if "cache off" in name), key=lambda r: r["p99"])
+    cold = cold_runs[len(cold_runs) // 2]
     cold_ok = cold["rps"] >= TARGET_RPS and cold["p99"] <= TARGET_P99_MS and not cold["errors"]
     body = "\n".join(
         [
@@ -150,7 +158,8 @@ def main() -> int:
             "",
             f"**Target when the cache cannot help (issue 9 §5: signed in, `FEED_CACHE_SECONDS=0`): >= "
             f"{TARGET_RPS:.0f} req/s and p99 <= {TARGET_P99_MS:.0f} ms — {'meets' if cold_ok else 'MISSES'} "
-            f"({cold['rps']:.0f} req/s, p99 {cold['p99']:.1f} ms).** Each request then runs two queries: "
+            f"(median of {COLD_RUNS} runs by p99: {cold['rps']:.0f} req/s, p99 {cold['p99']:.1f} ms).** "
+            "Each request then runs two queries: "
             "the token with its person (`apikit.authentication`), and one plain SQL query for the page's "
             "rows with their like and comment counts and this person's `liked` "
             "(`memes.selectors.feed_page_rows`); the cards are rendered straight from the rows "

@@ -188,7 +188,11 @@ def _canvas(page: Any) -> np.ndarray:
 
 
 def _wait_redrawn(page: Any, before: str) -> None:
-    page.wait_for_function(f"document.getElementById('editor').dataset.drawn !== '{before}'")
+    from playwright.sync_api import expect
+
+    # Not wait_for_function: once its first check fails it polls a string it evals in the page, which
+    # our CSP (no 'unsafe-eval') refuses; expect() polls without eval.
+    expect(page.locator("#editor")).not_to_have_attribute("data-drawn", before)
 
 
 def _drawn(page: Any) -> str:

@@ -80,6 +80,11 @@ UNFIT_FROM_THE_MODEL = [
     "It's back in the days | when you could just shoot the first one",
     "Made a meme | about Miley Cyrus",
     "What do you mean, | your mom is a dog",
+    # ...and from a fourth read (4 unfit).
+    "What if the american revolution was a revolution | And the middle east started it?",
+    "Say I'm going to hit ya right now again | I dare ya!",
+    "What if homocide | Is actually a meme",
+    "Brace yourselves | Waking up from a dream and finding out the person you're staring at is a man",
 ]
 
 

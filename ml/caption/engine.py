@@ -112,6 +112,8 @@ class Engine:
     # -- batches
     def _decode(self, entries: list[tuple[int, int, Sequence[int], bool]]) -> None:
         """entries: (token, position, sequence ids, want logits) in batch order."""
+        if len(entries) > BATCH_TOKENS:  # the batch's C arrays hold BATCH_TOKENS entries
+            raise ValueError(f"{len(entries)} tokens in one batch; at most {BATCH_TOKENS}")
         b = self.batch.batch
         b.n_tokens = len(entries)
         for i, (token, pos, seqs, logits) in enumerate(entries):

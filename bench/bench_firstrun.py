@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,16 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._report import write_section  # noqa: E402
+from bench.bench_feed import free_port  # noqa: E402
 from tests.webclient import make_meme_over_web  # noqa: E402
 
 TARGET_S = 360.0
 PHOTO = ROOT / "tests" / "assets" / "astronaut.jpg"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_login_page(url: str, process: subprocess.Popen, log: Path, timeout: float = 900) -> None:

@@ -67,12 +67,11 @@ class Engine:
     def __init__(self, *, model_path: Path, adapter_path: Path, threads: int):
         try:
             # A failed import is not remembered (ml.lazyimport): once fixed, the next call loads it.
-            self._c = import_fresh("llama_cpp")
+            c = import_fresh("llama_cpp")
             internals = import_fresh("llama_cpp._internals")
             import_fresh("llama_cpp._logger").set_verbose(False)  # llama.cpp logs every load to stderr
         except ImportError as exc:  # pragma: no cover - requirements.txt installs it
             raise CaptionerUnavailable(f"llama-cpp-python is not installed: {exc}") from exc
-        c = self._c
         try:
             model_params = c.llama_model_default_params()
             self.model = internals.LlamaModel(path_model=str(model_path), params=model_params, verbose=False)

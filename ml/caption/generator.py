@@ -25,7 +25,7 @@ from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, split_caption
-from ml.caption.safety import blocked_words, is_caption_safe, safe_mask
+from ml.caption.safety import blocked_words, is_caption_safe
 from ml.emotions import EMOTIONS
 
 MAX_LINE_CHARS = 80
@@ -98,12 +98,21 @@ class Captioner:
         finished_words = text[: text.rfind(" ")]  # the last word may still grow ("pill" -> "pillow")
         return not blocked_words(finished_words, strict=True)
 
-    def _usable(self, tokens: tuple[int, ...]) -> bool:
-        """A finished candidate that keeps the format and passes the filters: one that could be shown."""
+    def _lines(self, tokens: tuple[int, ...]) -> tuple[str, str] | None:
+        """(top, bottom) of a finished candidate, or None when it broke the format or a line is too long."""
         parts = split_caption(self.engine.detokenize(tokens))
         if parts is None or max(len(parts[0]), len(parts[1])) > MAX_LINE_CHARS:
-            return False
-        return is_caption_safe(f"{parts[0]} {parts[1]}", strict=True) and not self.ngrams.is_copy(*parts)
+            return None
+        return parts
+
+    def _may_show(self, top: str, bottom: str) -> bool:
+        """The model's captions' filters: the strict offensive bar and originality."""
+        return is_caption_safe(f"{top} {bottom}", strict=True) and not self.ngrams.is_copy(top, bottom)
+
+    def _usable(self, tokens: tuple[int, ...]) -> bool:
+        """A finished candidate that keeps the format and passes the filters: one that could be shown."""
+        parts = self._lines(tokens)
+        return parts is not None and self._may_show(*parts)
 
     # -- public
     # ------------------------------------------------------------------------------------------------
@@ -141,16 +150,13 @@ class Captioner:
             ]
         found = []
         for sample in samples:
-            parts = split_caption(self.engine.detokenize(sample.tokens)) if sample.finished else None
-            if parts is not None and max(len(parts[0]), len(parts[1])) <= MAX_LINE_CHARS:
+            parts = self._lines(sample.tokens) if sample.finished else None
+            if parts is not None:
                 found.append(Candidate(parts[0], parts[1], sample.tokens, sample.logp, sample.logp_baseline))
         return found
 
     def passes_filters(self, cands: list[Candidate]) -> list[Candidate]:
-        safe = safe_mask([f"{c.top} {c.bottom}" for c in cands], strict=True)
-        return [
-            c for c, ok in zip(cands, safe, strict=True) if ok and not self.ngrams.is_copy(c.top, c.bottom)
-        ]
+        return [c for c in cands if self._may_show(c.top, c.bottom)]
 
     def log_likelihood(self, *, top: str, bottom: str, emotion: str, topic: str = "") -> float:
         """log p(caption | emotion, topic) under the model, for the rerank and the evaluation's judge."""
@@ -210,7 +216,7 @@ class Captioner:
                 guidance=scale,
                 enough=n - len(kept) + 1,
             )
-            for c in self.passes_filters(found):
+            for c in found:  # enough=... returned only candidates that passed the filters
                 key = f"{c.top}|{c.bottom}".lower()
                 if key not in seen:
                     seen.add(key)

@@ -125,7 +125,7 @@ def evaluate(
 
     # Safety over n_safety captions that passed the filters: what can be shown is exactly a candidate that
     # passed (the rerank only orders them), so sampling candidates skips the rerank's cost.
-    safety_texts: list[str] = [f"{c.top} {c.bottom}" for _, _, c in shown]
+    safety_texts: list[str] = [f"{c.top} | {c.bottom}" for _, _, c in shown]
     raw_seen = 0
     call = 0
     while len(safety_texts) < n_safety:
@@ -133,7 +133,7 @@ def evaluate(
         topic = rng.choice(EVAL_TOPICS) if call % 3 == 0 else ""
         found = captioner.candidates(emotion=emotion, topic=topic, k=8, seed=seed + 50_000 + 8 * call)
         raw_seen += len(found)
-        safety_texts += [f"{c.top} {c.bottom}" for c in captioner.passes_filters(found)]
+        safety_texts += [f"{c.top} | {c.bottom}" for c in captioner.passes_filters(found, topic=topic)]
         call += 1
     safety_texts = safety_texts[:n_safety]
     flags = strict_flags(safety_texts)

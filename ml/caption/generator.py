@@ -88,7 +88,7 @@ class Captioner:
         with self.lock:
             return self.engine.score(pairs, end=self.end_token)
 
-    def _still_fits(self, tokens: list[int]) -> bool:
+    def _still_fits(self, tokens: list[int], topic: str) -> bool:
         """While sampling: a candidate whose line already runs past 80 characters, that opened a third
         line, or whose finished words the filter blocks can't be shown, so it stops taking decode steps."""
         text = self.engine.detokenize(tokens)
@@ -96,7 +96,7 @@ class Captioner:
         if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):
             return False
         finished_words = text[: text.rfind(" ")]  # the last word may still grow ("pill" -> "pillow")
-        return not blocked_words(finished_words, strict=True)
+        return not blocked_words(finished_words, strict=True, topic=topic)
 
     def _lines(self, tokens: tuple[int, ...]) -> tuple[str, str] | None:
         """(top, bottom) of a finished candidate, or None when it broke the format or a line is too long."""
@@ -105,14 +105,16 @@ class Captioner:
             return None
         return parts
 
-    def _may_show(self, top: str, bottom: str) -> bool:
-        """The model's captions' filters: the strict offensive bar and originality."""
-        return is_caption_safe(f"{top} {bottom}", strict=True) and not self.ngrams.is_copy(top, bottom)
+    def _may_show(self, top: str, bottom: str, topic: str) -> bool:
+        """The model's captions' filters: the strict offensive bar and originality. The lines stay apart
+        ("|"): the bottom line's first word starts a sentence (safety.names_in)."""
+        safe = is_caption_safe(f"{top} | {bottom}", strict=True, topic=topic)
+        return safe and not self.ngrams.is_copy(top, bottom)
 
-    def _usable(self, tokens: tuple[int, ...]) -> bool:
+    def _usable(self, tokens: tuple[int, ...], topic: str) -> bool:
         """A finished candidate that keeps the format and passes the filters: one that could be shown."""
         parts = self._lines(tokens)
-        return parts is not None and self._may_show(*parts)
+        return parts is not None and self._may_show(*parts, topic)
 
     # -- public
     # ------------------------------------------------------------------------------------------------
@@ -143,8 +145,10 @@ class Captioner:
                     stop=self.stop,
                     max_tokens=MAX_NEW_TOKENS,
                     how=how,
-                    alive=self._still_fits,
-                    accept=self._usable if enough is not None else lambda tokens: True,
+                    alive=lambda tokens: self._still_fits(tokens, topic),
+                    accept=(lambda tokens: self._usable(tokens, topic))
+                    if enough is not None
+                    else (lambda tokens: True),
                     enough=enough,
                 )
             ]
@@ -155,8 +159,8 @@ class Captioner:
                 found.append(Candidate(parts[0], parts[1], sample.tokens, sample.logp, sample.logp_baseline))
         return found
 
-    def passes_filters(self, cands: list[Candidate]) -> list[Candidate]:
-        return [c for c in cands if self._may_show(c.top, c.bottom)]
+    def passes_filters(self, cands: list[Candidate], *, topic: str) -> list[Candidate]:
+        return [c for c in cands if self._may_show(c.top, c.bottom, topic)]
 
     def log_likelihood(self, *, top: str, bottom: str, emotion: str, topic: str = "") -> float:
         """log p(caption | emotion, topic) under the model, for the rerank and the evaluation's judge."""

@@ -159,12 +159,17 @@ def test_a_candidate_that_cannot_fit_stops_early() -> None:
 
 def test_sampling_drops_a_candidate_once_its_finished_words_are_blocked() -> None:
     captioner = get_captioner()
-    fits = captioner._still_fits  # the alive() rule the sampler is given
+
+    def fits(tokens: list[int]) -> bool:  # the alive() rule the sampler is given
+        return captioner._still_fits(tokens, "")
+
     assert fits(captioner.engine.tokenize("When the pizza arrives | ten"))
     assert not fits(captioner.engine.tokenize("I got drunk and"))
     assert fits(captioner.engine.tokenize("My new pill"))  # the last word may still become "pillow"
     assert not fits(captioner.engine.tokenize("a | b | c"))
     assert not fits(captioner.engine.tokenize("x" * 81))
+    assert not fits(captioner.engine.tokenize("Me and Kevin at"))  # a name the topic did not give
+    assert captioner._still_fits(captioner.engine.tokenize("Me and Kevin at"), "Kevin")
 
 
 def test_decoding_stops_once_enough_candidates_are_usable() -> None:

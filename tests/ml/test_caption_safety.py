@@ -6,7 +6,7 @@ import pytest
 
 from ml.caption import is_caption_safe
 from ml.caption.corpus import curated_examples
-from ml.caption.safety import blocked_words, normalise, safe_mask
+from ml.caption.safety import blocked_words, names_in, normalise, safe_mask
 
 # Kept as mild as a filter test allows; each line names what it must catch.
 OFFENSIVE = [
@@ -85,6 +85,16 @@ UNFIT_FROM_THE_MODEL = [
     "Say I'm going to hit ya right now again | I dare ya!",
     "What if homocide | Is actually a meme",
     "Brace yourselves | Waking up from a dream and finding out the person you're staring at is a man",
+    # ...and broad kinds, so that a fifth read's new line of an old kind is already caught: a threat, a
+    # crime, drink, a region or nation, gender, an insult, a name the lists don't hold.
+    "I'm gonna slap you | so hard",
+    "When you steal | your neighbour's wifi",
+    "Me after three shots | of tequila",
+    "What if Texas | is the reason we can't have nice things",
+    "Men | can't even cook",
+    "You're pathetic | and everyone knows it",
+    "When Jeff says | he's a better singer than you",
+    "Me and Kevin | at the party last night",
 ]
 
 
@@ -96,8 +106,14 @@ def test_offensive_samples_are_blocked(text: str, strict: bool) -> None:
     assert not is_caption_safe(text, strict=strict)
 
 
+# What a person may say but the model may not: "kill" in any sense, a title or a name ("Star Wars": the
+# model's bar can't tell a film from a person, safety.names_in).
+NOT_FROM_THE_MODEL = {"Omg this exam | will kill me", "Star Wars marathon | best weekend ever"}
+
+
 @pytest.mark.parametrize(
-    ("text", "strict"), [(t, False) for t in ORDINARY] + [(t, True) for t in ORDINARY if "kill" not in t]
+    ("text", "strict"),
+    [(t, False) for t in ORDINARY] + [(t, True) for t in ORDINARY if t not in NOT_FROM_THE_MODEL],
 )
 def test_ordinary_captions_pass(text: str, strict: bool) -> None:
     assert is_caption_safe(text, strict=strict), blocked_words(text, strict=strict)
@@ -124,3 +140,13 @@ def test_allow_list_keeps_mild_words_but_not_their_neighbours() -> None:
 def test_a_person_may_still_say_this_exam_will_kill_me() -> None:
     assert is_caption_safe("Omg this exam | will kill me")
     assert not is_caption_safe("Omg this exam | will kill me", strict=True)
+
+
+def test_a_capitalised_word_inside_a_sentence_is_a_name_unless_the_topic_gave_it() -> None:
+    assert names_in("Keanu | Says hi") == []  # a line's first word starts a sentence: no clue there
+    assert names_in("Me and Keanu | at the party") == ["Keanu"]
+    assert names_in("Me: Tries to find an egg | Everyone: OMG") == []  # after a colon; ALL CAPS
+    assert names_in("I hate Mondays | and I'm tired | said Mom on Christmas") == []
+    assert not is_caption_safe("When you visit Paris | and it rains", strict=True)
+    assert is_caption_safe("When you visit Paris | and it rains", strict=True, topic="Paris")
+    assert is_caption_safe("When you visit Paris | and it rains")  # a person's bar has no name rule

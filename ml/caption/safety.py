@@ -69,10 +69,14 @@ NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
 # an idiot" 0.99999). The same for the model's captions: lower, it blocks most angry ones ("I hate ...").
 MODEL_THRESHOLD = 0.93
 # What the model writes that word lists can't see once text is normalised: a word censored with asterisks
-# ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), dates and numbers with a meaning
-# (9/11, 9-11, 420).
+# ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), a lone letter standing for a word
+# ('the word "d"', "the f and the u"), dates and numbers with a meaning (9/11, 9-11, 420), a pet eaten.
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
-    r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])|\b9\s*[-/]\s*11\b|\b911\b|\b420\b",
+    r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
+    r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])"
+    r"|\b9\s*[-/]\s*11\b|\b911\b|\b420\b"
+    r"|\beat(?:s|ing|en)?\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
+    r"|hamster|rabbit|bunny|bunnies)s?\b",
     re.IGNORECASE,
 )
 # Capitalised words a model caption may use inside a sentence: they name no one.

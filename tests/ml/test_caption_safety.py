@@ -95,6 +95,16 @@ UNFIT_FROM_THE_MODEL = [
     "You're pathetic | and everyone knows it",
     "When Jeff says | he's a better singer than you",
     "Me and Kevin | at the party last night",
+    # ...and from a fifth read (two readers of one sample; 9 unfit between them).
+    'You mean you didnt just say | "jimmie"',
+    "Did your cat have a hole in his tummy? yessssssssssssssss",
+    "This is where my summer house would be | If I were still alive",
+    "What is the difference between | The f and the u",
+    "Back in my day the dentist had an axe!!!",
+    'What does the word "d" look like?',
+    "Today is | Bish and my friends are on their first day",
+    "Me: eats cat | Everyone else at the animal sanctuary:",
+    "Made an ammo | With the last 20 minutes of my life",
 ]
 
 

@@ -70,12 +70,13 @@ NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
 MODEL_THRESHOLD = 0.93
 # What the model writes that word lists can't see once text is normalised: a word censored with asterisks
 # ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), a lone letter standing for a word
-# ('the word "d"', "the f and the u"), dates and numbers with a meaning (9/11, 9-11, 420), a pet eaten.
+# ('the word "d"', "the f and the u", "g-d"), a hashtag, dates and numbers with a meaning (9/11, 9-11, 420),
+# a pet eaten.
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
-    r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])"
+    r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
     r"|\b9\s*[-/]\s*11\b|\b911\b|\b420\b"
-    r"|\beat(?:s|ing|en)?\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
+    r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
     r"|hamster|rabbit|bunny|bunnies)s?\b",
     re.IGNORECASE,
 )
@@ -119,18 +120,27 @@ def _listed(path: Path) -> list[str]:
     ]
 
 
-@lru_cache(maxsize=2)
-def _word_pattern(strict: bool = False) -> re.Pattern[str]:
-    ours = _listed(BLOCKLIST_PATH) + (_listed(GENERATED_BLOCKLIST_PATH) if strict else [])
+@lru_cache(maxsize=1)
+def _word_pattern() -> re.Pattern[str]:
+    """Everyone's bar: our blocklist and better-profanity's list, less the allowed mild words."""
     listed = (
         resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
     )
-    allowed = ALLOWED_WORDS - NOT_ALLOWED_FROM_THE_MODEL if strict else ALLOWED_WORDS
     # One entry a line (some are phrases); entries under 3 letters once normalised ("2", "1") would
     # match anything.
-    theirs = [w.strip().lower() for w in listed.splitlines() if w.strip().lower() not in allowed]
+    theirs = [w.strip().lower() for w in listed.splitlines() if w.strip().lower() not in ALLOWED_WORDS]
     theirs = [w for w in theirs if len(normalise(w)) >= 3]
-    return _pattern(ours + theirs)
+    return _pattern(_listed(BLOCKLIST_PATH) + theirs)
+
+
+@lru_cache(maxsize=1)
+def _model_word_pattern() -> re.Pattern[str]:
+    """What the model's captions may not say on top of everyone's bar."""
+    return _pattern(_listed(GENERATED_BLOCKLIST_PATH) + sorted(NOT_ALLOWED_FROM_THE_MODEL))
+
+
+def _given_by(topic: str) -> frozenset[str]:
+    return frozenset(w.removesuffix("s") for w in normalise(topic).split())
 
 
 @lru_cache(maxsize=1)
@@ -144,10 +154,18 @@ def _profanity_model():  # -> (vectorizer, model); imported lazily: joblib-loadi
 def blocked_words(text: str, *, strict: bool = False, topic: str = "") -> list[str]:
     """The blocklist / word-list matches in text (empty when none); used by tests and the corpus report.
     strict: the model-written captions' bar (blocklist_generated.txt, fewer allowed words, censored words,
-    names the topic did not give)."""
-    found = [m.group(0) for m in _word_pattern(strict).finditer(normalise(text))]
+    names), where the topic's own words are allowed."""
+    words = normalise(text)
+    found = [m.group(0) for m in _word_pattern().finditer(words)]
     if not strict:
         return found
+    # The person chose the topic ("beer", "my friend Kevin"): the model may repeat it, not add to it.
+    given = _given_by(topic)
+    found += [
+        m.group(0)
+        for m in _model_word_pattern().finditer(words)
+        if not {w.removesuffix("s") for w in m.group(0).split()} <= given
+    ]
     return found + UNFIT_SHAPES_FROM_THE_MODEL.findall(text) + names_in(text, topic=topic)
 
 

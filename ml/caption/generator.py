@@ -95,7 +95,8 @@ class Captioner:
         lines = text.split("|")
         if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):
             return False
-        finished_words = text[: text.rfind(" ")]  # the last word may still grow ("pill" -> "pillow")
+        # The last word may still grow ("pill" -> "pillow"); with no space yet, no word is finished.
+        finished_words = text[: max(0, text.rfind(" "))]
         return not blocked_words(finished_words, strict=True, topic=topic)
 
     def _lines(self, tokens: tuple[int, ...]) -> tuple[str, str] | None:

@@ -166,6 +166,7 @@ def test_sampling_drops_a_candidate_once_its_finished_words_are_blocked() -> Non
     assert fits(captioner.engine.tokenize("When the pizza arrives | ten"))
     assert not fits(captioner.engine.tokenize("I got drunk and"))
     assert fits(captioner.engine.tokenize("My new pill"))  # the last word may still become "pillow"
+    assert fits(captioner.engine.tokenize("Wa"))  # no word is finished yet (not a lone "W")
     assert not fits(captioner.engine.tokenize("a | b | c"))
     assert not fits(captioner.engine.tokenize("x" * 81))
     assert not fits(captioner.engine.tokenize("Me and Kevin at"))  # a name the topic did not give

@@ -70,12 +70,12 @@ NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
 MODEL_THRESHOLD = 0.93
 # What the model writes that word lists can't see once text is normalised: a word censored with asterisks
 # ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), a lone letter standing for a word
-# ('the word "d"', "the f and the u", "g-d"), a hashtag, dates and numbers with a meaning (9/11, 9-11, 420),
-# a pet eaten.
+# ('the word "d"', "the f and the u", "g-d"), a hashtag or an underscored handle ("n_0n"), dates and numbers
+# with a meaning (9/11, 9-11, 420, 69, 88, 50 cent), a pet eaten.
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
     r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
-    r"|\b9\s*[-/]\s*11\b|\b911\b|\b420\b"
+    r"|\b9\s*[-/]\s*11\b|\b911\b|\b420\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
     r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
     r"|hamster|rabbit|bunny|bunnies)s?\b",
     re.IGNORECASE,

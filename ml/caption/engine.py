@@ -140,6 +140,7 @@ class Engine:
         alive: Callable[[list[int]], bool] = lambda tokens: True,
         accept: Callable[[tuple[int, ...]], bool] = lambda tokens: True,
         enough: int | None = None,
+        patience: int | None = None,
     ) -> list[Sample]:
         """One sampled continuation of `prompt` per seed, all decoded side by side, each with a shadow
         sequence that reads the same tokens after `baseline` (the unconditioned prompt). Each step draws
@@ -147,7 +148,8 @@ class Engine:
         shadows give log p(tokens | baseline), the rerank's denominator, at no extra pass.
         A sequence for which alive(tokens so far) turns False stops at once (finished=False); one that
         stops but that accept(tokens) refuses is finished=False too. Once `enough` sequences have stopped
-        and been accepted, the others are cut short (finished=False): nobody waits for the longest."""
+        and been accepted, the others are cut short (finished=False): nobody waits for the longest. With
+        `patience`, once one sequence has been accepted the others get at most that many more steps."""
         k = len(seeds)
         if not 1 <= 2 * k <= MAX_SEQUENCES:
             raise ValueError(f"between 1 and {MAX_SEQUENCES // 2} candidates at a time, not {k}")
@@ -164,6 +166,7 @@ class Engine:
         out: list[list[int]] = [[] for _ in range(k)]
         logp, logp_base = [0.0] * k, [0.0] * k
         done: list[bool | None] = [None] * k  # None: still going; True: stopped; False: can't be used
+        first_accepted: int | None = None  # the step at which a sequence was first accepted
         for step in range(max_tokens + 1):
             for s in range(k):
                 if done[s] is not None:
@@ -182,7 +185,12 @@ class Engine:
                     if not alive(out[s]):
                         done[s] = False
             going = [s for s in range(k) if done[s] is None]
-            if not going or (enough is not None and done.count(True) >= enough):
+            if first_accepted is None and True in done:
+                first_accepted = step
+            waited_enough = (
+                patience is not None and first_accepted is not None and step - first_accepted >= patience
+            )
+            if not going or waited_enough or (enough is not None and done.count(True) >= enough):
                 break
             entries = []
             for s in going:

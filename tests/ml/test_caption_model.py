@@ -187,3 +187,9 @@ def test_decoding_stops_once_enough_candidates_are_usable() -> None:
         assert len(c.tokens) <= shortest + 1
     refused = engine.sample(prompt, **args, accept=lambda tokens: False)
     assert not any(s.finished for s in refused)
+    # With patience, the others get that many more tokens once the first is usable, then stop.
+    patient = engine.sample(prompt, **args, enough=4, patience=2)
+    for c, f in zip(patient, full, strict=True):
+        assert f.tokens[: len(c.tokens)] == c.tokens
+        assert len(c.tokens) <= shortest + 2 + 1
+    assert sum(s.finished for s in patient) >= 1

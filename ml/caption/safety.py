@@ -75,7 +75,7 @@ MODEL_THRESHOLD = 0.93
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
     r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
-    r"|\b9\s*[-/]\s*11\b|\b911\b|\b420\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
+    r"|\b9\s*[-/]\s*11\b|\b911\b|\b420s?\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
     r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
     r"|hamster|rabbit|bunny|bunnies)s?\b",
     re.IGNORECASE,

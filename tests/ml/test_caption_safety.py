@@ -161,6 +161,22 @@ UNFIT_FROM_THE_MODEL = [
     "So your teacher asked you if you have a crush on her | Then you said not",
     "So you're telling me you don't like playing games with yourself",
     "Brace yourselves | Ww1 memes are coming",
+    # ...and from an eighth read (seed 12: 15 unfit).
+    "What are you thinking of | Being a gusanote",
+    "To all those who are | Giving up their own lives",
+    'So what if we can\'t just | "wack" people?',
+    "So your telling me... if I run over a dog | That the dog runs away from me?",
+    'We called it | The "beating".',
+    "So, you're telling me, your favorite song, \"red neck\" doesn't have a chorus?",
+    "So you say you don't believe in god but your dog just acts like god?",
+    "Oh, you're from the u.k? why uh.",
+    "So you think you can't eat without following all the diet guidelines | I hope you are on a diet",
+    "Brace yourselves | The wyoming 420s are coming",
+    "When she said she would never tell | But now she says she wants to please",
+    "If I could be the same color as the kids that are next to me that would be great",
+    "All I said was I hate all the red hats",
+    "So your telling me you | Have one hand and one eye",
+    "So you think your life is pointless | Tell me more about the life you just lived",
 ]
 
 

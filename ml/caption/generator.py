@@ -35,7 +35,7 @@ CANDIDATES = 4  # per requested caption, decoded side by side (ml.caption.engine
 # picks among the candidates (CAPTIONER_CARD.md measures both).
 GUIDANCE = 2.5  # blind reads: 37/63 captions read as their emotion at 2.5, 27/68 at 1.5, 34/62 at 3.5
 RETRY_GUIDANCE = 1.5
-PATIENCE = 4  # tokens the others get once one candidate is usable: p50 1.03 s -> 0.97 s (bench_caption)
+PATIENCE = 4  # tokens the others get once one candidate is usable: p50 1.03 s -> 0.93 s (bench_caption)
 SAMPLING = Sampling(temperature=0.9, top_k=50, top_p=0.95, min_p=0.02, guidance=GUIDANCE)
 
 

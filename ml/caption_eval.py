@@ -28,6 +28,7 @@ from typing import Any
 
 from ml.caption import generate_captions, get_captioner
 from ml.caption.generator import GUIDANCE, GeneratedCaption, mentions_topic
+from ml.caption.prompt import caption_text
 from ml.caption.safety import profanity_scores
 from ml.emotions import EMOTIONS
 
@@ -128,7 +129,7 @@ def evaluate(
 
     # Safety over n_safety captions that passed the filters: what can be shown is exactly a candidate that
     # passed (the rerank only orders them), so sampling candidates skips the rerank's cost.
-    safety_texts: list[str] = [f"{c.top} | {c.bottom}" for _, _, c in shown]
+    safety_texts: list[str] = [caption_text(top=c.top, bottom=c.bottom) for _, _, c in shown]
     raw_seen = 0
     call = 0
     while len(safety_texts) < n_safety:
@@ -136,7 +137,8 @@ def evaluate(
         topic = rng.choice(EVAL_TOPICS) if call % 3 == 0 else ""
         found = captioner.candidates(emotion=emotion, topic=topic, k=8, seed=base + 50_000 + 8 * call)
         raw_seen += len(found)
-        safety_texts += [f"{c.top} | {c.bottom}" for c in captioner.passes_filters(found, topic=topic)]
+        passed = captioner.passes_filters(found, topic=topic)
+        safety_texts += [caption_text(top=c.top, bottom=c.bottom) for c in passed]
         call += 1
     safety_texts = safety_texts[:n_safety]
     flags = strict_flags(safety_texts)

@@ -24,7 +24,7 @@ from pathlib import Path
 from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
-from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, split_caption
+from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, caption_text, split_caption
 from ml.caption.safety import blocked_words, is_caption_safe
 from ml.emotions import EMOTIONS
 
@@ -110,7 +110,7 @@ class Captioner:
     def _may_show(self, top: str, bottom: str, topic: str) -> bool:
         """The model's captions' filters: the strict offensive bar and originality. The lines stay apart
         ("|"): the bottom line's first word starts a sentence (safety.names_in)."""
-        safe = is_caption_safe(f"{top} | {bottom}", strict=True, topic=topic)
+        safe = is_caption_safe(caption_text(top=top, bottom=bottom), strict=True, topic=topic)
         return safe and not self.ngrams.is_copy(top, bottom)
 
     def _usable(self, tokens: tuple[int, ...], topic: str) -> bool:
@@ -174,7 +174,7 @@ class Captioner:
     def emotion_log_likelihoods(
         self, *, top: str, bottom: str, emotions: list[str], topic: str = ""
     ) -> dict[str, float]:
-        caption = tuple(self.engine.tokenize(f"{top} | {bottom}".rstrip()))
+        caption = tuple(self.engine.tokenize(caption_text(top=top, bottom=bottom)))
         scores = self._scores([(self._prompt(e, topic), caption) for e in emotions])
         return dict(zip(emotions, scores, strict=True))
 

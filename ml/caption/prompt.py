@@ -18,8 +18,13 @@ def caption_prompt(*, emotion: str, topic: str = "") -> str:
     return f"<|im_start|>emotion: {emotion}; topic: {topic}\n"
 
 
+def caption_text(*, top: str, bottom: str) -> str:
+    """'Top | bottom' as the model reads and writes it (and as the filters see it: the lines stay apart)."""
+    return f"{top}{SEPARATOR}{bottom}".rstrip()
+
+
 def caption_target(*, top: str, bottom: str) -> str:
-    return f"{top}{SEPARATOR}{bottom}".rstrip() + END
+    return caption_text(top=top, bottom=bottom) + END
 
 
 def split_caption(text: str) -> tuple[str, str] | None:

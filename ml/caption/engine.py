@@ -48,8 +48,12 @@ def _log_softmax_at(logits: np.ndarray, token: int) -> float:
     return float(logits[token]) - peak - float(np.log(np.exp(logits - peak).sum()))
 
 
-def _draw(logits: np.ndarray, rng: np.random.Generator, how: Sampling) -> int:
-    """top-k, then temperature, min-p and top-p, as llama.cpp's default sampler chain does."""
+def _draw(logits: np.ndarray, rng: np.random.Generator, how: Sampling, banned: set[int] | None = None) -> int:
+    """top-k, then temperature, min-p and top-p, as llama.cpp's default sampler chain does; never a banned
+    token (one whose word was already refused at this place)."""
+    if banned:
+        logits = logits.copy()
+        logits[list(banned)] = -np.inf
     top = np.argpartition(logits, -how.top_k)[-how.top_k :]
     top = top[np.argsort(logits[top])[::-1]]
     z = logits[top].astype(np.float64) / how.temperature
@@ -124,6 +128,11 @@ class Engine:
             b.logits[i] = logits
         self.ctx.decode(self.batch)
 
+    def _forget(self, seq: int, start: int) -> None:
+        """Drop a sequence's KV cells from position `start` on (a rewound candidate)."""
+        if not self.ctx.kv_cache_seq_rm(seq, start, -1):
+            raise RuntimeError(f"llama.cpp could not drop sequence {seq}'s cells from {start}")
+
     def _logits(self, i: int) -> np.ndarray:
         row = np.ctypeslib.as_array(self.ctx.get_logits_ith(i), shape=(self.n_vocab,))
         return row.copy()
@@ -139,6 +148,8 @@ class Engine:
         how: Sampling,
         alive: Callable[[list[int]], bool] = lambda tokens: True,
         accept: Callable[[tuple[int, ...]], bool] = lambda tokens: True,
+        rewind: Callable[[list[int], bool], int | None] = lambda tokens, final: None,
+        max_rewinds: int = 0,
         enough: int | None = None,
         patience: int | None = None,
     ) -> list[Sample]:
@@ -149,7 +160,11 @@ class Engine:
         A sequence for which alive(tokens so far) turns False stops at once (finished=False); one that
         stops but that accept(tokens) refuses is finished=False too. Once `enough` sequences have stopped
         and been accepted, the others are cut short (finished=False): nobody waits for the longest. With
-        `patience`, once one sequence has been accepted the others get at most that many more steps."""
+        `patience`, once one sequence has been accepted the others get at most that many more steps.
+        With `max_rewinds`, a sequence that alive() or accept() refuses asks rewind(tokens, final) where to
+        go back to (a token count, or None to give up): its tokens from there are dropped, its KV cells
+        too, and the token it had drawn there is banned at that place, so it draws another word instead of
+        being lost (the filter steers decoding instead of only rejecting). At most max_rewinds a sequence."""
         k = len(seeds)
         if not 1 <= 2 * k <= MAX_SEQUENCES:
             raise ValueError(f"between 1 and {MAX_SEQUENCES // 2} candidates at a time, not {k}")
@@ -160,29 +175,55 @@ class Engine:
             [(t, pos, main, pos == len(prompt) - 1) for pos, t in enumerate(prompt)]
             + [(t, pos, shadow, pos == len(baseline) - 1) for pos, t in enumerate(baseline)]
         )
-        rows = [self._logits(len(prompt) - 1)] * k
-        base_rows = [self._logits(len(prompt) + len(baseline) - 1)] * k
+        first_rows = self._logits(len(prompt) - 1), self._logits(len(prompt) + len(baseline) - 1)
+        rows, base_rows = [first_rows[0]] * k, [first_rows[1]] * k
         rngs = [np.random.default_rng(seed) for seed in seeds]
         out: list[list[int]] = [[] for _ in range(k)]
-        logp, logp_base = [0.0] * k, [0.0] * k
+        # Per token, log p under the prompt and under the baseline: a rewind drops its share.
+        logps: list[list[float]] = [[] for _ in range(k)]
+        logps_base: list[list[float]] = [[] for _ in range(k)]
+        banned: list[dict[int, set[int]]] = [{} for _ in range(k)]  # per sequence: place -> refused tokens
+        rewinds = [0] * k
         done: list[bool | None] = [None] * k  # None: still going; True: stopped; False: can't be used
         first_accepted: int | None = None  # the step at which a sequence was first accepted
+
+        def go_back(s: int, final: bool) -> bool:
+            """Rewind sequence s if rewind() says where; False when it gives up."""
+            keep = rewind(out[s], final) if rewinds[s] < max_rewinds else None
+            if keep is None or not 0 <= keep < len(out[s]) + final:
+                return False
+            rewinds[s] += 1
+            banned[s].setdefault(keep, set()).add(out[s][keep])
+            del out[s][keep:], logps[s][keep:], logps_base[s][keep:]
+            # Drop the cells from the last kept token on; the next decode writes it again and so brings
+            # back the logits for place `keep` (with nothing kept, they are the prompt's).
+            self._forget(s, len(prompt) + keep - 1 if keep else len(prompt))
+            self._forget(k + s, len(baseline) + keep - 1 if keep else len(baseline))
+            if not keep:
+                rows[s], base_rows[s] = first_rows
+            return True
+
         for step in range(max_tokens + 1):
             for s in range(k):
                 if done[s] is not None:
                     continue
                 guided = base_rows[s] + how.guidance * (rows[s] - base_rows[s])
-                token = _draw(guided, rngs[s], how)
+                token = _draw(guided, rngs[s], how, banned[s].get(len(out[s])))
                 scored = end if token in stop else token
-                logp[s] += _log_softmax_at(rows[s], scored)
-                logp_base[s] += _log_softmax_at(base_rows[s], scored)
+                logps[s].append(_log_softmax_at(rows[s], scored))
+                logps_base[s].append(_log_softmax_at(base_rows[s], scored))
                 if token in stop:
-                    done[s] = accept(tuple(out[s]))
+                    if accept(tuple(out[s])):
+                        done[s] = True
+                    else:
+                        logps[s].pop(), logps_base[s].pop()  # the stop is not a token of the caption
+                        if not go_back(s, True):
+                            done[s] = False
                 elif step == max_tokens:
                     done[s] = False
                 else:
                     out[s].append(token)
-                    if not alive(out[s]):
+                    if not alive(out[s]) and not go_back(s, False):
                         done[s] = False
             going = [s for s in range(k) if done[s] is None]
             if first_accepted is None and True in done:
@@ -192,13 +233,17 @@ class Engine:
             )
             if not going or waited_enough or (enough is not None and done.count(True) >= enough):
                 break
+            going = [s for s in going if out[s]]  # a sequence rewound to nothing has the prompt's rows
             entries = []
             for s in going:
                 entries.append((out[s][-1], len(prompt) + len(out[s]) - 1, (s,), True))
                 entries.append((out[s][-1], len(baseline) + len(out[s]) - 1, (k + s,), True))
-            self._decode(entries)
+            if entries:
+                self._decode(entries)
             for i, s in enumerate(going):
                 rows[s], base_rows[s] = self._logits(2 * i), self._logits(2 * i + 1)
+        logp = [sum(lp) for lp in logps]
+        logp_base = [sum(lp) for lp in logps_base]
         return [Sample(tuple(out[s]), logp[s], logp_base[s], bool(done[s])) for s in range(k)]
 
     def score(self, pairs: Sequence[tuple[list[int], Sequence[int]]], *, end: int) -> list[float]:

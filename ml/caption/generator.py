@@ -25,7 +25,7 @@ from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, caption_text, split_caption
-from ml.caption.safety import blocked_words, is_caption_safe
+from ml.caption.safety import blocked_words, is_caption_safe, put_down_at
 from ml.emotions import EMOTIONS
 
 MAX_LINE_CHARS = 80
@@ -36,6 +36,8 @@ CANDIDATES = 4  # per requested caption, decoded side by side (ml.caption.engine
 GUIDANCE = 2.5  # blind reads: 37/63 captions read as their emotion at 2.5, 27/68 at 1.5, 34/62 at 3.5
 RETRY_GUIDANCE = 1.5
 PATIENCE = 4  # tokens the others get once one candidate is usable: p50 1.03 s -> 0.93 s (bench_caption)
+# Times a candidate may go back and write another word after the filter refused one (ml.caption.engine).
+REWINDS = 3
 SAMPLING = Sampling(temperature=0.9, top_k=50, top_p=0.95, min_p=0.02, guidance=GUIDANCE)
 
 
@@ -100,6 +102,26 @@ class Captioner:
         finished_words = text[: max(0, text.rfind(" "))]
         return not blocked_words(finished_words, strict=True, topic=topic)
 
+    def _rewind_to(self, tokens: list[int], topic: str, *, final: bool) -> int | None:
+        """Where a refused candidate goes back to when its newest finished word is what the filter blocks:
+        the token that word begins with (decoding then draws another word there). None when the refusal is
+        not about that word: a broken format, a near-copy of ImgFlip, the offensive-language model."""
+        text = self.engine.detokenize(tokens)
+        lines = text.split("|")
+        if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):
+            return None
+        finished = (text if final else text[: max(0, text.rfind(" "))]).rstrip()
+        if not blocked_words(finished, strict=True, topic=topic):
+            return None
+        word_start = max(finished.rfind(" "), finished.rfind("|")) + 1
+        put_down = put_down_at(finished)  # "So you're ..." goes back to its "So", not to its last word
+        if put_down is not None:
+            word_start = min(word_start, put_down)
+        keep = 0  # the most tokens whose text ends before the word does
+        while keep < len(tokens) and len(self.engine.detokenize(tokens[: keep + 1])) <= word_start:
+            keep += 1
+        return keep
+
     def _lines(self, tokens: tuple[int, ...]) -> tuple[str, str] | None:
         """(top, bottom) of a finished candidate, or None when it broke the format or a line is too long."""
         parts = split_caption(self.engine.detokenize(tokens))
@@ -150,6 +172,8 @@ class Captioner:
                     max_tokens=MAX_NEW_TOKENS,
                     how=how,
                     alive=lambda tokens: self._still_fits(tokens, topic),
+                    rewind=lambda tokens, final: self._rewind_to(tokens, topic, final=final),
+                    max_rewinds=REWINDS,
                     accept=(lambda tokens: self._usable(tokens, topic))
                     if enough is not None
                     else (lambda tokens: True),

@@ -173,6 +173,64 @@ def test_sampling_drops_a_candidate_once_its_finished_words_are_blocked() -> Non
     assert captioner._still_fits(captioner.engine.tokenize("Me and Kevin at"), "Kevin")
 
 
+def test_a_refused_token_is_drawn_again_and_the_likelihood_stays_the_models() -> None:
+    """Rewinds: a sequence that alive() refuses goes back, its KV cells dropped, and draws another token
+    there. Nothing refused is left in a finished sample, and log p is still the model's own (cells left
+    over from the dropped tokens would change the logits)."""
+    engine = get_captioner().engine
+    end = get_captioner().end_token
+    prompt, baseline = (engine.tokenize(caption_prompt(emotion=e)) for e in ("happy", "any"))
+
+    def refused(token: int) -> bool:
+        return "e" in engine.detokenize([token]).lower()  # the commonest letter: many rewinds
+
+    samples = engine.sample(
+        prompt,
+        baseline=baseline,
+        seeds=[1, 2, 3, 4],
+        stop={end},
+        max_tokens=16,
+        how=generator.SAMPLING,
+        alive=lambda tokens: not refused(tokens[-1]),
+        rewind=lambda tokens, final: len(tokens) - 1,  # the refused token only
+        max_rewinds=200,
+    )
+    finished = [s for s in samples if s.finished]
+    assert finished
+    for s in finished:
+        assert not any(refused(t) for t in s.tokens)
+        assert s.logp == pytest.approx(engine.score([(prompt, s.tokens)], end=end)[0], abs=0.5)
+    # Without rewinds the same rule ends every sequence at its first "e".
+    strict = engine.sample(
+        prompt,
+        baseline=baseline,
+        seeds=[1, 2, 3, 4],
+        stop={end},
+        max_tokens=16,
+        how=generator.SAMPLING,
+        alive=lambda tokens: not refused(tokens[-1]),
+    )
+    assert sum(s.finished for s in strict) < len(finished)
+
+
+def test_a_blocked_word_is_rewound_to_where_it_starts() -> None:
+    captioner = get_captioner()
+    tokens = captioner.engine.tokenize("I got drunk and")
+    keep = captioner._rewind_to(tokens, "", final=False)
+    assert keep is not None
+    assert captioner.engine.detokenize(tokens[:keep]) == "I got"
+    # A put-down goes back to where it opens, not to its last word.
+    tokens = captioner.engine.tokenize("Oh so you're telling me that")
+    assert captioner._rewind_to(tokens, "", final=False) == 0
+    # The last word of a finished caption counts; a format broken for good is not rewound.
+    tokens = captioner.engine.tokenize("When the pizza | is 420")
+    keep = captioner._rewind_to(tokens, "", final=True)
+    assert keep is not None
+    assert captioner.engine.detokenize(tokens[:keep]).rstrip() == "When the pizza | is"
+    assert captioner._rewind_to(captioner.engine.tokenize("a | b | c d"), "", final=False) is None
+    assert captioner._rewind_to(captioner.engine.tokenize("When the pizza arrives"), "", final=True) is None
+
+
 def test_decoding_stops_once_enough_candidates_are_usable() -> None:
     engine = get_captioner().engine
     prompt, baseline = (engine.tokenize(caption_prompt(emotion=e)) for e in ("happy", "any"))

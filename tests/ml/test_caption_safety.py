@@ -6,7 +6,7 @@ import pytest
 
 from ml.caption import is_caption_safe
 from ml.caption.corpus import curated_examples
-from ml.caption.safety import blocked_words, names_in, normalise, safe_mask
+from ml.caption.safety import blocked_words, names_in, normalise, outside_vocabulary, put_down_at, safe_mask
 
 # Kept as mild as a filter test allows; each line names what it must catch.
 OFFENSIVE = [
@@ -189,8 +189,14 @@ def test_offensive_samples_are_blocked(text: str, strict: bool) -> None:
 
 
 # What a person may say but the model may not: "kill" in any sense, a title or a name ("Star Wars": the
-# model's bar can't tell a film from a person, safety.names_in).
-NOT_FROM_THE_MODEL = {"Omg this exam | will kill me", "Star Wars marathon | best weekend ever"}
+# model's bar can't tell a film from a person, safety.names_in), a word outside the model's vocabulary of
+# common words ("decaf", "judging": under 50 captions of the corpus; ml.caption.vocabulary).
+NOT_FROM_THE_MODEL = {
+    "Omg this exam | will kill me",
+    "Star Wars marathon | best weekend ever",
+    "What if I told you | the coffee was decaf",
+    "My cat | judging my life choices",
+}
 
 
 @pytest.mark.parametrize(
@@ -240,3 +246,41 @@ def test_the_model_may_repeat_the_topic_a_person_chose_but_not_add_to_it() -> No
     assert is_caption_safe("Beers | on a Friday", strict=True, topic="beer")
     assert not is_caption_safe("Beers | on a Friday | with Kevin", strict=True, topic="beer")
     assert not is_caption_safe("Beer and a gun", strict=True, topic="beer")  # everyone's bar still holds
+
+
+def test_the_model_keeps_to_common_words_unless_the_topic_gives_one() -> None:
+    assert outside_vocabulary("When the pizza arrives | ten minutes early") == []
+    assert outside_vocabulary("Brace yourselves | the ferguson memes are coming") == ["ferguson"]
+    assert outside_vocabulary("I love my new decaf", topic="decaf coffee") == []
+    assert outside_vocabulary("My cats' toys | and my mum's cats") == []  # plurals and possessives
+    # Small counts and ordinals, and "a.m.", are words; longer numbers are dates and codes.
+    assert outside_vocabulary("Me at 3 a.m. | on my 4th coffee") == []
+    assert outside_vocabulary("Brace yourselves | 666 is coming") == ["666"]
+    assert outside_vocabulary("The 2016 memes") == ["2016"]
+    assert blocked_words("Brace yourselves | the ferguson memes are coming", strict=True)
+    assert not blocked_words("Brace yourselves | the ferguson memes are coming")  # a person may say it
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("So you're telling me | that's a chance", 0),
+        ("Oh, you're a teacher? | tell me more", 0),
+        ("You are so good at math", 0),
+        ("Wait. So your telling me | cats can fly", 0),
+        ("My exam is tomorrow | you think I studied?", 22),
+    ],
+)
+def test_second_person_put_downs_are_not_the_models(text: str, start: int) -> None:
+    assert put_down_at(text) == start
+    assert blocked_words(text, strict=True)
+    assert not blocked_words(text)
+
+
+def test_you_in_other_places_is_fine() -> None:
+    for text in (
+        "When you finally | finish your homework",
+        "Me: sees you | Everyone else:",
+        "Thank you | very much",
+    ):
+        assert put_down_at(text) is None

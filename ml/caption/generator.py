@@ -10,6 +10,8 @@ drops the ones that break the format, are offensive (ml.caption.safety) or copy 
 score = log p(caption | E, T) - log p(caption | any, T), the log-likelihood ratio against the
 emotion-dropout prompt the adapter was also trained on (the shadows give the denominator).
 With a topic, candidates that mention it go first.
+A candidate whose newest word the filter refuses goes back and draws another word there (up to REWINDS
+times) instead of being dropped: the model's strict bar steers decoding rather than only rejecting.
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ class Captioner:
 
     def _still_fits(self, tokens: list[int], topic: str) -> bool:
         """While sampling: a candidate whose line already runs past 80 characters, that opened a third
-        line, or whose finished words the filter blocks can't be shown, so it stops taking decode steps."""
+        line, or whose finished words the filter blocks can't be shown as it is: it goes back (_rewind_to)
+        or stops taking decode steps."""
         text = self.engine.detokenize(tokens)
         lines = text.split("|")
         if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):

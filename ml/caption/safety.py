@@ -66,7 +66,7 @@ ALLOWED_WORDS: frozenset[str] = frozenset(
 # Of those, what a model-written caption may not say ("this will kill me" is fine from a person, but the
 # model also writes about killing a cat): its candidates are plentiful, so its bar is stricter (strict).
 NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
-    {"hell", "kill", "killed", "killing", "damn", "drunk", "suck"}
+    {"hell", "kill", "killed", "killing", "damn", "drunk", "suck", "poop", "fart"}
 )
 # alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are
 # an idiot" 0.99999). The same for the model's captions: lower, it blocks most angry ones ("I hate ...").
@@ -78,18 +78,20 @@ MODEL_THRESHOLD = 0.93
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
     r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
-    r"|\b9\s*[-/]\s*11\b|\b911\b|\b420s?\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
+    r"|\b9\s*(?:[-/]|-?\s*to\s*-?)\s*11\b|\b911\b|\b420s?\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
     r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
     r"|hamster|rabbit|bunny|bunnies)s?\b",
     re.IGNORECASE,
 )
-# The model's second-person put-downs, where a line opens on "you" ("so you're telling me ...", "oh, you're a
-# ...?", "you are ...", "your ..."): 8.8 % of its shown captions but 23 of the 74 unfit lines in four reads
-# of 1,000 (CAPTIONER_CARD.md). Group 1 is where the put-down starts: decoding goes back there.
+# The model's second-person put-downs: a sentence that opens on "you" ("so you're telling me ...", "oh,
+# you're a ...?", "you hate everyone", "your ..."), except Oprah's "you get ..." and "you know", and "you are
+# so / you look like ..." anywhere. Sentences opening on "you" were 8.8 % of shown captions but 23 of the 74
+# unfit lines in reads 5-8, and 8 of 30 in reads 9-10 (CAPTIONER_CARD.md). Group "at" is where it starts:
+# decoding goes back there.
 PUT_DOWNS_FROM_THE_MODEL = re.compile(
-    r"(?:^|[|.!?:]\s*)((?:(?:oh|so|well|wait|and|hey|ah)\b[\s,.!]*)*"
-    r"(?:you\s*['’]?\s*re|you\s+are|you\s+r|your|ur|u\s+r|u\s+are|you\s+think|you\s+mean|you\s+say"
-    r"|you\s+must|you\s*['’]?\s*ve)\b)",
+    r"(?:^|[|.!?:]\s*)(?P<at>(?:(?:oh|so|well|wait|and|hey|ah)\b[\s,.!]*)*"
+    r"(?:you\b(?!\s+(?:get|know)\b)|your\b|ur\b|u\s+r\b|u\s+are\b))"
+    r"|(?P<mid>\byou\s*(?:['’]\s*re|\s+are|\s+look)\s+(?:so|such|too|really|not|just|a|an|the|like)\b)",
     re.IGNORECASE,
 )
 # Capitalised words a model caption may use inside a sentence: they name no one.
@@ -183,7 +185,9 @@ def outside_vocabulary(text: str, *, topic: str = "") -> list[str]:
 def put_down_at(text: str) -> int | None:
     """Where the first second-person put-down in text starts, or None."""
     found = PUT_DOWNS_FROM_THE_MODEL.search(text)
-    return found.start(1) if found else None
+    if found is None:
+        return None
+    return found.start("at") if found.group("at") is not None else found.start("mid")
 
 
 def _given_by(topic: str) -> frozenset[str]:
@@ -214,7 +218,8 @@ def blocked_words(text: str, *, strict: bool = False, topic: str = "", vocabular
         for m in _model_word_pattern().finditer(words)
         if not {w.removesuffix("s") for w in m.group(0).split()} <= given
     ]
-    found += UNFIT_SHAPES_FROM_THE_MODEL.findall(text) + PUT_DOWNS_FROM_THE_MODEL.findall(text)
+    found += UNFIT_SHAPES_FROM_THE_MODEL.findall(text)
+    found += [m.group(0).strip() for m in PUT_DOWNS_FROM_THE_MODEL.finditer(text)]
     found += names_in(text, topic=topic)
     return found + (outside_vocabulary(text, topic=topic) if vocabulary else [])
 

@@ -177,6 +177,37 @@ UNFIT_FROM_THE_MODEL = [
     "All I said was I hate all the red hats",
     "So your telling me you | Have one hand and one eye",
     "So you think your life is pointless | Tell me more about the life you just lived",
+    # ...and from reads 9 and 10 (seeds 13 and 14, after the vocabulary, put-downs and rewinds: 21 + 9).
+    "You will not be a good employee",
+    "I must admit, I'm a little bit surprised you are so intelligent.",
+    "Brace yourself | Tide poo is coming",
+    "You just have a 9th grade level of knowledge.",
+    "End all spiders | End all humans",
+    "Waiting for the world to end | Waiting for my time to end",
+    "Brace yourselves | A great 18 year old boy who had no idea what I was doing is coming",
+    "Brace yourselves | The 9-to-11 is coming",
+    "Cheers to all the people in the middle class | Who dont have a high education",
+    "When you find a gf and think | They're a man",
+    'Say "a-hole" 50 times faster!',
+    "You look like... a really bad movie",
+    "Where do you live, my baby?",
+    "When an older kid | Does something to her younger sister",
+    "You hate everyone",
+    "When a gf | Takes a shower",
+    "What if I told you you can take off one knee | To help yourself look more beautiful",
+    "It's a little hot today | I saw you just took a dump on the floor",
+    "You dont read or think",
+    "Me: Blows up the building. Everyone else at the plane:",
+    "When I see some guys in the water who can't walk",
+    "Brace yourselves | People with dark skin are coming",
+    "You haven't got the skills to make a 12+ year old laugh",
+    "Look mom we just got in the shower and I want you to dry off",
+    "So you got a gf from the first marriage | How old is she?",
+    "When someone says that the original 50 shades of grey | Isn't bad",
+    "So, what do you look like on a real life? I have a real body.",
+    "You dont understand the alphabet",
+    "Brace yourselves | The mcdonalds a-holes are coming",
+    "How would you do if you took all the life of a man",
 ]
 
 
@@ -284,3 +315,10 @@ def test_you_in_other_places_is_fine() -> None:
         "Thank you | very much",
     ):
         assert put_down_at(text) is None
+
+
+def test_a_sentence_that_opens_on_you_is_a_put_down_but_oprah_is_fine() -> None:
+    assert put_down_at("You hate everyone") == 0
+    assert put_down_at("I'm surprised you are so intelligent") == 14  # "you are so ..." anywhere
+    assert put_down_at("You get a cat, you get a cat") is None
+    assert put_down_at("You know the rules | and so do I") is None

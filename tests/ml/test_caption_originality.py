@@ -57,3 +57,22 @@ def test_shipped_set_rejects_real_imgflip_captions() -> None:
     copies = sum(index.is_copy(boxes[0], " ".join(boxes[1:])) for boxes in rows)
     assert copies == len(rows)
     assert NGRAMS_PATH.stat().st_size < 12_000_000
+
+
+def test_a_templates_stock_line_is_not_a_copy_but_the_other_line_is_judged() -> None:
+    stock = "What if I told you"
+    index = build(
+        [(stock, f"the cat number {i} was asleep all along") for i in range(3)] + [LINE], stock_min=3
+    )
+    assert index.is_stock(stock) and not index.is_stock(LINE[0])
+    assert not index.is_copy(stock, "my homework ate the dog")  # a new line beside the stock one
+    assert index.is_copy(stock, "the cat number 1 was asleep all along")  # the whole caption
+    assert index.is_copy(stock, LINE[1])  # a copied line beside the stock one
+    assert index.is_copy(stock, "")  # nothing of its own
+    assert index.is_copy(LINE[0], "my homework ate the dog")  # a copied line that is not stock
+
+
+def test_stock_lines_survive_save_and_load(tmp_path: Path) -> None:
+    index = build([("What if I told you", f"case {i}") for i in range(3)], stock_min=3)
+    index.save(tmp_path / "ngrams.npz")
+    assert NgramIndex.load(tmp_path / "ngrams.npz").is_stock("what if I TOLD you!")

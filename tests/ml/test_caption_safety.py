@@ -233,6 +233,15 @@ UNFIT_FROM_THE_MODEL = [
     "So what's wrong with you? you look like a schollle",
     "Brace yourselves | More hindu memes are coming",
     "You don't have to worry about what your parents think! they probably don't care.",
+    # ...and from read 13 (the old bar's and the final bar's samples, mixed: 20 and 8 unfit).
+    "When my cat doesn't come back after you cut her up",
+    "What if people are all being | Taken out by strangers",
+    'If you could stop saying that my cat was "hungry" when I ate her | That would be great',
+    "To those of you who can't have an iq",
+    "Added a 10 year life insurance on my brother",
+    'Brace yourselves | "it\'s just a plane crash" memes are coming',
+    "Am I the only one around here that thinks 32 is a new form of birth control?",
+    "To all you kids | Who know when to throw out the dog",
 ]
 
 

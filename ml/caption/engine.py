@@ -190,7 +190,7 @@ class Engine:
         def go_back(s: int, final: bool) -> bool:
             """Rewind sequence s if rewind() says where; False when it gives up."""
             keep = rewind(out[s], final) if rewinds[s] < max_rewinds else None
-            if keep is None or not 0 <= keep < len(out[s]) + final:
+            if keep is None or not 0 <= keep < len(out[s]):
                 return False
             rewinds[s] += 1
             banned[s].setdefault(keep, set()).add(out[s][keep])

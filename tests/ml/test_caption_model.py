@@ -211,6 +211,19 @@ def test_a_refused_token_is_drawn_again_and_the_likelihood_stays_the_models() ->
         alive=lambda tokens: not refused(tokens[-1]),
     )
     assert sum(s.finished for s in strict) < len(finished)
+    # A rewind that names no token to go back to gives up instead of failing.
+    nowhere = engine.sample(
+        prompt,
+        baseline=baseline,
+        seeds=[1, 2],
+        stop={end},
+        max_tokens=16,
+        how=generator.SAMPLING,
+        accept=lambda tokens: False,
+        rewind=lambda tokens, final: len(tokens),
+        max_rewinds=5,
+    )
+    assert not any(s.finished for s in nowhere)
 
 
 def test_a_blocked_word_is_rewound_to_where_it_starts() -> None:

@@ -28,7 +28,7 @@ import numpy as np
 
 N = 4
 NEAR_COPY_SHARE = 0.6
-STOCK_MIN_CAPTIONS = 20  # a box text this many ImgFlip captions share is the template's (267 lines)
+STOCK_MIN_CAPTIONS = 20  # a line this many ImgFlip captions share is the template's (240 lines)
 BITS_PER_ITEM = 12  # ~0.3 % false positives with 8 hash functions
 N_HASHES = 8
 

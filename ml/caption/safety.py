@@ -85,9 +85,9 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
 )
 # The model's second-person put-downs: a sentence that opens on "you" ("so you're telling me ...", "oh,
 # you're a ...?", "you hate everyone", "your ..."), except Oprah's "you get ..." and "you know", and "you are
-# so / you look like ..." anywhere. Sentences opening on "you" were 8.8 % of shown captions but 23 of the 74
-# unfit lines in reads 5-8, and 8 of 30 in reads 9-10 (CAPTIONER_CARD.md). Group "at" is where it starts:
-# decoding goes back there.
+# so / you look like ..." anywhere. Second-person put-downs were 8.8 % of shown captions but 23 of the 74
+# unfit lines in reads 5-8; lines opening on "you" were 6 % of reads 9-10's samples but 8 of their 30 unfit
+# lines (CAPTIONER_CARD.md). Group "at" (or "mid") is where it starts: decoding goes back there.
 PUT_DOWNS_FROM_THE_MODEL = re.compile(
     r"(?:^|[|.!?:]\s*)(?P<at>(?:(?:oh|so|well|wait|and|hey|ah)\b[\s,.!]*)*"
     r"(?:you\b(?!\s+(?:get|know)\b)|your\b|ur\b|u\s+r\b|u\s+are\b))"

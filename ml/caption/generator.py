@@ -69,6 +69,18 @@ def mentions_topic(text: str, topic: str) -> bool:
     return not wanted or any(w in said or w.rstrip("s") in stems for w in wanted)
 
 
+def _format_broken(text: str) -> bool:
+    """A partial candidate that can't become a caption: a third line, or a line past 80 characters."""
+    lines = text.split("|")
+    return len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines)
+
+
+def _finished_words(text: str) -> str:
+    """The text up to its last space: the last word may still grow ("pill" -> "pillow"); with no space
+    yet, no word is finished."""
+    return text[: max(0, text.rfind(" "))]
+
+
 class Captioner:
     def __init__(
         self, *, model_path: Path, adapter_path: Path, ngrams_path: Path, threads: int | None = None
@@ -98,22 +110,18 @@ class Captioner:
         line, or whose finished words the filter blocks can't be shown as it is: it goes back (_rewind_to)
         or stops taking decode steps."""
         text = self.engine.detokenize(tokens)
-        lines = text.split("|")
-        if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):
+        if _format_broken(text):
             return False
-        # The last word may still grow ("pill" -> "pillow"); with no space yet, no word is finished.
-        finished_words = text[: max(0, text.rfind(" "))]
-        return not blocked_words(finished_words, strict=True, topic=topic)
+        return not blocked_words(_finished_words(text), strict=True, topic=topic)
 
     def _rewind_to(self, tokens: list[int], topic: str, *, final: bool) -> int | None:
         """Where a refused candidate goes back to when its newest finished word is what the filter blocks:
         the token that word begins with (decoding then draws another word there). None when the refusal is
         not about that word: a broken format, a near-copy of ImgFlip, the offensive-language model."""
         text = self.engine.detokenize(tokens)
-        lines = text.split("|")
-        if len(lines) > 2 or any(len(line.strip()) > MAX_LINE_CHARS for line in lines):
+        if _format_broken(text):
             return None
-        finished = (text if final else text[: max(0, text.rfind(" "))]).rstrip()
+        finished = (text if final else _finished_words(text)).rstrip()
         if not blocked_words(finished, strict=True, topic=topic):
             return None
         word_start = max(finished.rfind(" "), finished.rfind("|")) + 1

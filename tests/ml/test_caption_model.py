@@ -184,13 +184,11 @@ def test_a_refused_token_is_drawn_again_and_the_likelihood_stays_the_models() ->
     def refused(token: int) -> bool:
         return "e" in engine.detokenize([token]).lower()  # the commonest letter: many rewinds
 
+    args = {"baseline": baseline, "stop": {end}, "max_tokens": 16, "how": generator.SAMPLING}
     samples = engine.sample(
         prompt,
-        baseline=baseline,
+        **args,
         seeds=[1, 2, 3, 4],
-        stop={end},
-        max_tokens=16,
-        how=generator.SAMPLING,
         alive=lambda tokens: not refused(tokens[-1]),
         rewind=lambda tokens, final: len(tokens) - 1,  # the refused token only
         max_rewinds=200,
@@ -201,24 +199,13 @@ def test_a_refused_token_is_drawn_again_and_the_likelihood_stays_the_models() ->
         assert not any(refused(t) for t in s.tokens)
         assert s.logp == pytest.approx(engine.score([(prompt, s.tokens)], end=end)[0], abs=0.5)
     # Without rewinds the same rule ends every sequence at its first "e".
-    strict = engine.sample(
-        prompt,
-        baseline=baseline,
-        seeds=[1, 2, 3, 4],
-        stop={end},
-        max_tokens=16,
-        how=generator.SAMPLING,
-        alive=lambda tokens: not refused(tokens[-1]),
-    )
+    strict = engine.sample(prompt, **args, seeds=[1, 2, 3, 4], alive=lambda tokens: not refused(tokens[-1]))
     assert sum(s.finished for s in strict) < len(finished)
     # A rewind that names no token to go back to gives up instead of failing.
     nowhere = engine.sample(
         prompt,
-        baseline=baseline,
+        **args,
         seeds=[1, 2],
-        stop={end},
-        max_tokens=16,
-        how=generator.SAMPLING,
         accept=lambda tokens: False,
         rewind=lambda tokens, final: len(tokens),
         max_rewinds=5,

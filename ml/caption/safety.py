@@ -89,7 +89,7 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
 # unfit lines in reads 5-8; lines opening on "you" were 6 % of reads 9-10's samples but 8 of their 30 unfit
 # lines (CAPTIONER_CARD.md). Group "at" (or "mid") is where it starts: decoding goes back there.
 PUT_DOWNS_FROM_THE_MODEL = re.compile(
-    r"(?:^|[|.!?:]\s*)(?P<at>(?:(?:oh|so|well|wait|and|hey|ah)\b[\s,.!]*)*"
+    r"(?:^|[|.!?:]\s*)(?P<at>(?:(?:oh|so|well|wait|and|hey|ah|really)\b[\s,.!]*)*"
     r"(?:you\b(?!\s+(?:get|know)\b)|your\b|ur\b|u\s+r\b|u\s+are\b))"
     r"|(?P<mid>\byou\s*(?:['’]\s*re|\s+are|\s+look)\s+(?:so|such|too|really|not|just|a|an|the|like)\b)",
     re.IGNORECASE,

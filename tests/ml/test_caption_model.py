@@ -251,3 +251,13 @@ def test_decoding_stops_once_enough_candidates_are_usable() -> None:
         assert f.tokens[: len(c.tokens)] == c.tokens
         assert len(c.tokens) <= shortest + 2 + 1
     assert sum(s.finished for s in patient) >= 1
+
+
+def test_a_caption_the_judge_reads_as_unfit_is_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The word lists let this through; the judge of meaning does not, so the model may not show it."""
+    captioner = get_captioner()
+    top, bottom = "When you take her home", "and she is too young to say no"
+    assert is_caption_safe(f"{top} | {bottom}", strict=True) and not captioner.ngrams.is_copy(top, bottom)
+    assert not captioner._may_show(top, bottom, "")
+    monkeypatch.setattr(captioner, "judge", None)  # the word-list bar alone (ml.caption.shown_sample)
+    assert captioner._may_show(top, bottom, "")

@@ -1,0 +1,64 @@
+"""Captions the model's word-list bar lets through, without the judge of meaning: what the judge is
+calibrated on (ml.caption.train_judge --shown) and what people read to measure it.
+
+    python -m ml.caption.shown_sample --n 1600 --seed 23 --out var/judge/shown23.jsonl
+
+The loop is caption_eval's safety sample (8 candidates a request, the emotions in turn, a topic every
+third request); each line is {"emotion", "topic", "top", "bottom", "request"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from ml.caption.generator import Captioner
+from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, base_gguf_path
+from ml.caption_eval import EVAL_TOPICS
+from ml.emotions import EMOTIONS
+
+
+def sample_shown(*, n: int, seed: int, out: Path) -> int:
+    """Write n captions to out; returns the number of requests it took."""
+    captioner = Captioner(
+        model_path=base_gguf_path(), adapter_path=ADAPTER_PATH, ngrams_path=NGRAMS_PATH, judge_path=None
+    )
+    rng = random.Random(seed)
+    written = request = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as lines:
+        while written < n:
+            emotion = EMOTIONS[request % len(EMOTIONS)]
+            topic = rng.choice(EVAL_TOPICS) if request % 3 == 0 else ""
+            found = captioner.candidates(
+                emotion=emotion, topic=topic, k=8, seed=seed * 1_000_000 + 50_000 + 8 * request
+            )
+            for c in captioner.passes_filters(found, topic=topic)[: n - written]:
+                row = {
+                    "emotion": emotion,
+                    "topic": topic,
+                    "top": c.top,
+                    "bottom": c.bottom,
+                    "request": request,
+                }
+                lines.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+            request += 1
+    return request
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m ml.caption.shown_sample", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--n", type=int, default=1600)
+    parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    print(json.dumps({"captions": args.n, "requests": sample_shown(n=args.n, seed=args.seed, out=args.out)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,15 @@
 """Train the caption judge (ml.caption.judge): a small perceptron over sentence embeddings of ImgFlip
-captions, labelled unfit where our word lists and the offensive-language model block them.
+captions, labelled unfit where our word lists and the offensive-language model block them, and by people's
+reading where people read them (judge_labels.tsv: 6,000 captions the lists let through).
 
     python -m ml.caption.train_judge --data ../shared/data/captions --out var/judge \
-        [--unfit-lines FILE ...] [--shown FILE.jsonl --flag-share 0.15] [--write ml/weights/caption_judge.npz]
+        [--unfit-lines FILE ...] [--shown FILE.jsonl --flag-share 0.20] [--write ml/weights/caption_judge.npz]
 
-Every template's captions are used (meaning does not depend on the template). --unfit-lines: lines people
-read as unfit ("top | bottom" a line); they are held out to measure recall first, then added to the final
-fit with --unfit-weight. --shown: captions the model's word-list bar lets through ({"top", "bottom",
+Every template's captions are used (meaning does not depend on the template). --unfit-lines (default
+judge_unfit_lines.txt): the model's lines people read as unfit ("top | bottom" a line); they are held out to
+measure recall first, then added to the final fit with --unfit-weight. --human-labels: people's reading
+of ImgFlip captions, named by hash (caption_key), weighted --human-weight; "borderline" counts as unfit.
+--shown: captions the model's word-list bar lets through ({"top", "bottom",
 "topic", "emotion"} a line); the threshold is set so the judge takes --flag-share of them (it sees no label
 of theirs). The ImgFlip text and the embeddings stay in --out (gitignored); only the weights (~400 KB) ship.
 """
@@ -14,17 +17,23 @@ of theirs). The ImgFlip text and the embeddings stay in --out (gitignored); only
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
 from ml.caption.corpus import clean_boxes, curated_examples, dedupe_key, read_imgflip
 from ml.caption.judge import JudgeWeights, embed, judge_text, load_encoder
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 from ml.caption.safety import (
     MODEL_THRESHOLD,
     UNFIT_SHAPES_FROM_THE_MODEL,
@@ -34,6 +43,8 @@ from ml.caption.safety import (
     profanity_scores,
 )
 
+UNFIT_LINES_PATH = Path(__file__).with_name("judge_unfit_lines.txt")
+HUMAN_LABELS_PATH = Path(__file__).with_name("judge_labels.tsv")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -121,15 +132,54 @@ def rates(judge: JudgeWeights, vectors: np.ndarray) -> dict[str, float]:
     return {f"{t:.1f}": round(float((p >= t).mean()), 4) for t in THRESHOLDS}
 
 
+def caption_key(text: str) -> str:
+    """How judge_labels.tsv names a caption without its text: 16 hex digits of the SHA-1 of its words."""
+    return hashlib.sha1(" ".join(re.findall(r"[a-z0-9']+", text.lower())).encode()).hexdigest()[:16]
+
+
+def read_human_labels(path: Path) -> dict[str, bool]:
+    """caption key -> unfit (a reader's "unfit" or "borderline": an all-ages site shows neither)."""
+    labels = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, label = line.split("\t")
+            labels[key] = label in {"unfit", "borderline"}
+    return labels
+
+
+def embed_cached(encoder: SentenceTransformer, texts: list[str], cache: Path) -> np.ndarray:
+    """embed(), reusing the vectors of texts embedded before (kept by caption_key in `cache`)."""
+    known: dict[str, np.ndarray] = {}
+    if cache.is_file():
+        with np.load(cache) as saved:
+            known = dict(zip(saved["keys"].tolist(), saved["vectors"], strict=True))
+    keys = [caption_key(t) for t in texts]
+    missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    batches = [missing[i : i + 512] for i in range(0, len(missing), 512)]
+    for batch in tqdm(batches, desc="embedding"):
+        known.update(zip([k for k, _ in batch], embed(encoder, [t for _, t in batch]), strict=True))
+    if missing:
+        np.savez(cache, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+    return np.stack([known[k] for k in keys])
+
+
+def _split(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(held, kept): a tenth held out."""
+    order = rng.permutation(n)
+    return order[: n // 10], order[n // 10 :]
+
+
 def train(
     *,
     data: Path,
     out: Path,
     unfit_paths: list[Path],
+    human_path: Path | None,
     shown_path: Path | None,
     negatives: int,
     positives: int,
     hidden: int,
+    human_weight: float,
     unfit_weight: float,
     flag_share: float,
     threshold: float,
@@ -150,97 +200,100 @@ def train(
     shown = [judge_text(r["top"], r["bottom"], topic=r.get("topic", "")) for r in shown_rows]
 
     encoder = load_encoder()
-    cache = out / f"embeddings_seed{seed}_{len(unfit)}_{len(fit)}.npz"
-    if cache.is_file():
-        with np.load(cache) as saved:
-            corpus_vectors = saved["vectors"]
-    else:
-        batches = [unfit[i : i + 512] + [] for i in range(0, len(unfit), 512)]
-        batches += [fit[i : i + 512] for i in range(0, len(fit), 512)]
-        corpus_vectors = np.concatenate([embed(encoder, b) for b in tqdm(batches, desc="embedding")])
-        np.savez(cache, vectors=corpus_vectors)
+    corpus_vectors = embed_cached(encoder, unfit + fit, out / "embeddings.npz")
     corpus_labels = np.array([True] * len(unfit) + [False] * len(fit))
+
+    # Captions people read take their reading instead of the lists' label.
+    human = read_human_labels(human_path) if human_path else {}
+    corpus_keys = [caption_key(t) for t in unfit + fit]
+    position = {k: i for i, k in enumerate(corpus_keys)}
+    text_of = {caption_key(t): t for t in texts}
+    human_keys = [k for k in human if k in text_of]
+    elsewhere = [k for k in human_keys if k not in position]
+    extra = embed(encoder, [text_of[k] for k in elsewhere]) if elsewhere else None
+    human_vectors = np.stack(
+        [corpus_vectors[position[k]] if k in position else extra[elsewhere.index(k)] for k in human_keys]
+    ) if human_keys else np.zeros((0, corpus_vectors.shape[1]), np.float32)  # fmt: skip
+    human_labels = np.array([human[k] for k in human_keys], bool)
+    by_lists = np.array([k not in human for k in corpus_keys])
+    lists_vectors, lists_labels = corpus_vectors[by_lists], corpus_labels[by_lists]
+
     curated_vectors, read_vectors = embed(encoder, curated), embed(encoder, read_unfit)
     shown_vectors = embed(encoder, shown) if shown else np.zeros((0, corpus_vectors.shape[1]), np.float32)
 
-    # Held-out measure first: 10 % of the corpus, and every line people read as unfit.
-    order = np.random.default_rng(seed).permutation(len(corpus_labels))
-    held, kept = order[: len(order) // 10], order[len(order) // 10 :]
-    vectors = np.concatenate([corpus_vectors[kept], curated_vectors])
-    y = np.concatenate([corpus_labels[kept], np.zeros(len(curated_vectors), bool)])
-    w = np.concatenate([np.ones(len(kept)), np.full(len(curated_vectors), 20.0)])
-    held_out = _fit(vectors, y, w, hidden=hidden, seed=seed)
+    def fit_on(lists: np.ndarray, people: np.ndarray, *, with_read: bool) -> JudgeWeights:
+        parts = [
+            (lists_vectors[lists], lists_labels[lists], 1.0),
+            (human_vectors[people], human_labels[people], human_weight),
+            (curated_vectors, np.zeros(len(curated_vectors), bool), 20.0),
+        ]
+        if with_read:
+            parts.append((read_vectors, np.ones(len(read_vectors), bool), unfit_weight))
+        vectors = np.concatenate([v for v, _, _ in parts])
+        y = np.concatenate([label for _, label, _ in parts])
+        w = np.concatenate([np.full(len(v), weight) for v, _, weight in parts])
+        return _fit(vectors, y, w, hidden=hidden, seed=seed)
+
+    # Held-out measure first: a tenth of each labelled set, and every line people read as unfit.
+    split = np.random.default_rng(seed)
+    lists_held, lists_kept = _split(len(lists_labels), split)
+    human_held, human_kept = _split(len(human_labels), split)
+    held_out = fit_on(lists_kept, human_kept, with_read=False)
+    read_p = held_out.probabilities(read_vectors)
     report: dict = {
         "captions": len(texts),
         "unfit_by_the_lists": int(sum(labels)),
         "trained_on": {
-            "unfit": len(unfit),
-            "fit": len(fit),
+            "lists_unfit": int(lists_labels.sum()),
+            "lists_fit": int((~lists_labels).sum()),
+            "people_unfit_or_borderline": int(human_labels.sum()),
+            "people_fit": int((~human_labels).sum()),
             "curated": len(curated),
             "read_unfit": len(read_unfit),
         },
         "held_out": {
-            "corpus_auc": round(_auc(corpus_labels[held], held_out.probabilities(corpus_vectors[held])), 4),
-            "corpus_unfit_flagged": rates(held_out, corpus_vectors[held][corpus_labels[held]]),
-            "corpus_fit_flagged": rates(held_out, corpus_vectors[held][~corpus_labels[held]]),
+            "lists_auc": round(
+                _auc(lists_labels[lists_held], held_out.probabilities(lists_vectors[lists_held])), 4
+            ),
+            "people_auc": round(
+                _auc(human_labels[human_held], held_out.probabilities(human_vectors[human_held])), 4
+            )
+            if len(human_held)
+            else None,
             "read_unfit_flagged": rates(held_out, read_vectors),
             "shown_flagged": rates(held_out, shown_vectors),
             "read_unfit_flagged_at_shown_share": {
                 f"{share:.2f}": round(
-                    float(
-                        (
-                            held_out.probabilities(read_vectors)
-                            >= threshold_for(held_out, shown_vectors, share)
-                        ).mean()
-                    ),
-                    4,
+                    float((read_p >= threshold_for(held_out, shown_vectors, share)).mean()), 4
                 )
                 for share in (0.05, 0.10, 0.15, 0.20)
             }
             if len(shown_vectors)
             else {},
-            "curated_flagged (trained on)": rates(held_out, curated_vectors),
         },
     }
 
-    # The shipped fit: all of the corpus, the curated captions, and the lines people read as unfit.
-    vectors = np.concatenate([corpus_vectors, curated_vectors, read_vectors])
-    y = np.concatenate(
-        [corpus_labels, np.zeros(len(curated_vectors), bool), np.ones(len(read_vectors), bool)]
-    )
-    w = np.concatenate(
-        [
-            np.ones(len(corpus_labels)),
-            np.full(len(curated_vectors), 20.0),
-            np.full(len(read_vectors), unfit_weight),
-        ]
-    )
-    final = _fit(vectors, y, w, hidden=hidden, seed=seed)
+    # The shipped fit: every labelled caption, the curated ones, and the lines people read as unfit.
+    final = fit_on(np.arange(len(lists_labels)), np.arange(len(human_labels)), with_read=True)
     if len(shown_vectors):
         threshold = threshold_for(final, shown_vectors, flag_share)
     final = replace(final, threshold=threshold)
     shown_taken = final.probabilities(shown_vectors) >= threshold
+    emotions = np.array([r.get("emotion", "") for r in shown_rows])
+    per_emotion = {
+        e: round(float(shown_taken[emotions == e].mean()), 4) for e in sorted(set(emotions) - {""})
+    }
     report["final"] = {
         "threshold": round(threshold, 4),
         "shown_flagged": rates(final, shown_vectors),
-        "shown_flagged_per_emotion": {
-            emotion: round(
-                float(
-                    np.mean(
-                        [t for r, t in zip(shown_rows, shown_taken, strict=True) if r["emotion"] == emotion]
-                    )
-                ),
-                4,
-            )
-            for emotion in sorted({r["emotion"] for r in shown_rows if "emotion" in r})
-        },
+        "shown_flagged_per_emotion": per_emotion,
         "read_unfit_flagged (trained on)": rates(final, read_vectors),
         "curated_flagged (trained on)": rates(final, curated_vectors),
     }
     report["recipe"] = {
         "classifier": f"MLP, one hidden layer of {hidden} (ReLU), early stopping",
-        "unfit": len(unfit),
-        "fit": len(fit),
+        "lists_sample": {"unfit": len(unfit), "fit": len(fit)},
+        "human_weight": human_weight,
         "unfit_weight": unfit_weight,
         "curated_weight": 20.0,
         "flag_share": flag_share if len(shown_vectors) else None,
@@ -257,13 +310,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--data", type=Path, default=Path("../shared/data/captions"))
     parser.add_argument("--out", type=Path, default=Path("var/judge"))
-    parser.add_argument("--unfit-lines", type=Path, nargs="*", default=[])
+    parser.add_argument("--unfit-lines", type=Path, nargs="*", default=[UNFIT_LINES_PATH])
+    parser.add_argument("--human-labels", type=Path, default=HUMAN_LABELS_PATH)
+    parser.add_argument("--human-weight", type=float, default=5.0)
     parser.add_argument("--shown", type=Path, help="jsonl of captions the word-list bar lets through")
     parser.add_argument("--negatives", type=int, default=80_000)
     parser.add_argument("--positives", type=int, default=60_000)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--unfit-weight", type=float, default=20.0)
-    parser.add_argument("--flag-share", type=float, default=0.15, help="share of --shown the judge takes")
+    parser.add_argument("--flag-share", type=float, default=0.20, help="share of --shown the judge takes")
     parser.add_argument("--threshold", type=float, default=0.5, help="without --shown")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -274,10 +329,12 @@ def main(argv: list[str] | None = None) -> None:
         data=args.data,
         out=args.out,
         unfit_paths=args.unfit_lines,
+        human_path=args.human_labels,
         shown_path=args.shown,
         negatives=args.negatives,
         positives=args.positives,
         hidden=args.hidden,
+        human_weight=args.human_weight,
         unfit_weight=args.unfit_weight,
         flag_share=args.flag_share,
         threshold=args.threshold,

@@ -66,7 +66,7 @@ ALLOWED_WORDS: frozenset[str] = frozenset(
 # Of those, what a model-written caption may not say ("this will kill me" is fine from a person, but the
 # model also writes about killing a cat): its candidates are plentiful, so its bar is stricter (strict).
 NOT_ALLOWED_FROM_THE_MODEL: frozenset[str] = frozenset(
-    {"hell", "kill", "killed", "killing", "damn", "drunk", "suck", "poop", "fart"}
+    {"hell", "kill", "killed", "killing", "damn", "drunk", "suck", "poop", "fart", "god"}
 )
 # alt-profanity-check probability above which a caption is blocked ("I hate Mondays" scores 0.91, "you are
 # an idiot" 0.99999). The same for the model's captions: lower, it blocks most angry ones ("I hate ...").
@@ -108,7 +108,9 @@ _model_lock = threading.Lock()
 
 
 def normalise(text: str) -> str:
-    """Lower case, leetspeak undone, runs of one letter squeezed to two, words joined by single spaces."""
+    """Lower case, leetspeak undone, runs of one letter squeezed to two, words joined by single spaces; a
+    curly apostrophe is an apostrophe ("doesn’t" is "doesnt", not "doesn t")."""
+    text = text.replace("’", "'")
     text = re.sub(r"(?<=[a-z])!(?=[a-z])", "i", text.lower()).translate(LEET)  # "sh!t", not "wow!!"
     text = re.sub(r"(.)\1{2,}", r"\1\1", text)
     return " ".join(re.findall(r"[a-z']+", text.replace("'", "")))

@@ -271,6 +271,18 @@ UNFIT_FROM_THE_MODEL = [
     "Me: goes to the cat house | My cat:",
     "When you go to the beach and a man cuts your face with a scissors",
     "Back in my day, a person only ate people.",
+    # read 15: what readers T and U found in 1,000 captions of the whole bar (the judge included)
+    "Back in my day we had 4 cats and they didn't eat each other!",
+    "Back in my day | My cat had eyes",
+    "Where do you see the big ones? where the heck are the big ones?",
+    "The face you make when | People with no money try to pay for things",
+    "If you could not break into the other's house by myself that would be great",
+    'Yeah, if we could all stop using "they" for everything, that\'d be great',
+    "The look you give to people who say they are vegan but are a little scared",
+    "Waiting for my grandma to wake up | But I dont wake up",
+    "My cat was a big cat | I still have some",
+    "What if | God knows how to make memes",
+    "When your kid gets into the water | But doesn’t show up",
 ]
 
 
@@ -312,6 +324,7 @@ def test_normalise_undoes_leetspeak_and_stretching() -> None:
     assert normalise("H1TLERRRR!!") == "hitlerr"
     assert normalise("sh!t") == "shit"
     assert blocked_words("h1tler") == ["hitler"]
+    assert normalise("doesn’t show up") == normalise("doesn't show up") == "doesnt show up"
 
 
 def test_allow_list_keeps_mild_words_but_not_their_neighbours() -> None:

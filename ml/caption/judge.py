@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ml.caption.corpus import STOPWORDS
 from ml.caption.model_files import CaptionerUnavailable
 
 if TYPE_CHECKING:
@@ -42,13 +43,17 @@ def encoder_dir() -> Path:
 
 
 def load_encoder() -> SentenceTransformer:
-    """all-MiniLM-L6-v2 on the CPU, from disk only."""
+    """all-MiniLM-L6-v2 on the CPU, from disk only. Raises CaptionerUnavailable when it can't load."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder needs no hub; never let it try
-    from sentence_transformers import SentenceTransformer  # imported lazily: ~2 s
-    from transformers.utils import logging as transformers_logging
+    folder = encoder_dir()
+    try:
+        from sentence_transformers import SentenceTransformer  # imported lazily: ~2 s
+        from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # its "Loading weights" bar would fill the worker's log
-    return SentenceTransformer(str(encoder_dir()), device="cpu", local_files_only=True)
+        transformers_logging.disable_progress_bar()  # its "Loading weights" bar would fill the worker's log
+        return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    except (ImportError, OSError, ValueError) as exc:
+        raise CaptionerUnavailable(f"the caption judge's sentence encoder failed to load: {exc}") from exc
 
 
 def embed(encoder: SentenceTransformer, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
@@ -68,10 +73,14 @@ def judge_text(top: str, bottom: str, *, topic: str = "") -> str:
     the person's own topic read as "it": the judge weighs what the model added ("beer" is the person's
     choice, as the word lists allow it too)."""
     text = f"{top} {bottom}".strip()
-    words = sorted({w for w in re.findall(r"[a-z0-9']+", topic.lower()) if len(w) > 2}, key=len, reverse=True)
+    # Only the topic's content words: "you and her" must not hide the caption's own "you" and "her".
+    said = {w.removesuffix("s") for w in re.findall(r"[a-z0-9']+", topic.lower())}
+    words = sorted({w for w in said if len(w) > 2 and w not in STOPWORDS}, key=len, reverse=True)
     if not words:
         return text
-    return re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")s?\b", "it", text, flags=re.IGNORECASE)
+    return re.sub(
+        r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:s|es)?\b", "it", text, flags=re.IGNORECASE
+    )
 
 
 @dataclass(frozen=True)

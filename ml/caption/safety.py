@@ -110,7 +110,7 @@ _model_lock = threading.Lock()
 def normalise(text: str) -> str:
     """Lower case, leetspeak undone, runs of one letter squeezed to two, words joined by single spaces; a
     curly apostrophe is an apostrophe ("doesn’t" is "doesnt", not "doesn t")."""
-    text = text.replace("’", "'")
+    text = text.replace("’", "'").replace("ʼ", "'")
     text = re.sub(r"(?<=[a-z])!(?=[a-z])", "i", text.lower()).translate(LEET)  # "sh!t", not "wow!!"
     text = re.sub(r"(.)\1{2,}", r"\1\1", text)
     return " ".join(re.findall(r"[a-z']+", text.replace("'", "")))

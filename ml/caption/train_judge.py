@@ -95,13 +95,11 @@ def read_lines(paths: list[Path]) -> list[str]:
     return lines
 
 
-def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    order = np.argsort(scores)
-    ranks = np.empty(len(scores))
-    ranks[order] = np.arange(1, len(scores) + 1)
-    positives = labels.sum()
-    negatives = len(labels) - positives
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    """ROC AUC (ties averaged); None when the split holds one class only."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else None
 
 
 def _fit(
@@ -251,14 +249,8 @@ def train(
             "read_unfit": len(read_unfit),
         },
         "held_out": {
-            "lists_auc": round(
-                _auc(lists_labels[lists_held], held_out.probabilities(lists_vectors[lists_held])), 4
-            ),
-            "people_auc": round(
-                _auc(human_labels[human_held], held_out.probabilities(human_vectors[human_held])), 4
-            )
-            if len(human_held)
-            else None,
+            "lists_auc": _auc(lists_labels[lists_held], held_out.probabilities(lists_vectors[lists_held])),
+            "people_auc": _auc(human_labels[human_held], held_out.probabilities(human_vectors[human_held])),
             "read_unfit_flagged": rates(held_out, read_vectors),
             "shown_flagged": rates(held_out, shown_vectors),
             "read_unfit_flagged_at_shown_share": {

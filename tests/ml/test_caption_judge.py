@@ -7,7 +7,7 @@ import socket
 import numpy as np
 import pytest
 
-from ml.caption import is_caption_safe
+from ml.caption import CaptionerUnavailable, is_caption_safe
 from ml.caption.corpus import curated_examples
 from ml.caption.judge import JUDGE_PATH, Judge, JudgeWeights, judge_text
 from ml.caption.train_judge import UNFIT_LINES_PATH, read_lines
@@ -75,6 +75,9 @@ def test_the_persons_topic_is_read_as_it() -> None:
         "When the it is cold and the it are free"
     )
     assert judge_text("When the beer is cold", "", topic="") == "When the beer is cold"
+    # only the topic's content words: the caption's own "you" and "her" stay
+    assert judge_text("When you take her home", "", topic="you and her") == "When you take her home"
+    assert judge_text("Two boxes", "one box", topic="the box") == "Two it one it"
 
 
 def test_a_topic_the_person_chose_does_not_make_the_caption_unfit(judge: Judge) -> None:
@@ -89,6 +92,12 @@ def test_loads_from_the_package_with_networking_off(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     assert Judge().unfit([judge_text("Monday morning", "already tired")]) == [False]
+
+
+def test_missing_weights_make_the_captioner_unavailable(tmp_path) -> None:
+    """The worker's fallback to curated captions starts from CaptionerUnavailable."""
+    with pytest.raises(CaptionerUnavailable, match="missing"):
+        Judge(weights_path=tmp_path / "none.npz")
 
 
 def test_weights_round_trip(tmp_path) -> None:

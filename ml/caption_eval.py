@@ -71,6 +71,17 @@ def distinct_2(texts: list[str]) -> float:
     return len(set(grams)) / max(1, len(grams))
 
 
+SAFETY_CANDIDATES = 8  # sampled per request of the safety sample
+
+
+def safety_request(call: int, *, rng: random.Random, seed: int) -> tuple[str, str, int]:
+    """The call-th request of a safety sample: (emotion, topic, sampling seed). The emotions take turns,
+    every third request has a topic, and seeds are spaced so runs with seeds s and s+1 share no candidate."""
+    emotion = EMOTIONS[call % len(EMOTIONS)]
+    topic = rng.choice(EVAL_TOPICS) if call % 3 == 0 else ""
+    return emotion, topic, seed * 1_000_000 + 50_000 + SAFETY_CANDIDATES * call
+
+
 def evaluate(
     *, out: Path, per_emotion: int = 20, fit_per_emotion: int = 10, n_safety: int = 1000, seed: int = 0
 ) -> dict:
@@ -133,9 +144,8 @@ def evaluate(
     raw_seen = 0
     call = 0
     while len(safety_texts) < n_safety:
-        emotion = EMOTIONS[call % len(EMOTIONS)]
-        topic = rng.choice(EVAL_TOPICS) if call % 3 == 0 else ""
-        found = captioner.candidates(emotion=emotion, topic=topic, k=8, seed=base + 50_000 + 8 * call)
+        emotion, topic, request_seed = safety_request(call, rng=rng, seed=seed)
+        found = captioner.candidates(emotion=emotion, topic=topic, k=SAFETY_CANDIDATES, seed=request_seed)
         raw_seen += len(found)
         passed = captioner.passes_filters(found, topic=topic)
         safety_texts += [caption_text(top=c.top, bottom=c.bottom) for c in passed]

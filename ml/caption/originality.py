@@ -90,15 +90,13 @@ class NgramIndex:
     def is_copy(self, top: str, bottom: str) -> bool:
         """True when the caption (or one of its lines) is in the set, or most of its 4-grams are. Beside a
         stock line, only the other line is judged (with the whole caption); two stock lines are a copy."""
-        if line_key(f"{top} {bottom}") in self:
-            return True
         lines = [line for line in (top, bottom) if words(line)]
         own = [line for line in lines if not self.is_stock(line)]
-        if not own:
-            return bool(lines)
-        if len(own) < len(lines):
+        if len(own) < len(lines):  # the whole caption still counts; then the other line alone
+            if not own or line_key(f"{top} {bottom}") in self:
+                return True
             top, bottom = own[0], ""
-        wholes, grams = caption_keys(top, bottom)
+        wholes, grams = caption_keys(top, bottom)  # wholes[0]: the whole caption's key
         if any(key in self for key in wholes):
             return True
         if not grams:

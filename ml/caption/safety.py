@@ -102,6 +102,8 @@ NAMES_ANYONE_MAY_USE: frozenset[str] = frozenset({
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "christmas", "halloween", "easter", "thanksgiving", "valentines", "new", "year", "years", "eve",
 })  # fmt: skip
+# A curly or modifier apostrophe is an apostrophe ("doesn’t" is one word, not "doesn t").
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 _model_lock = threading.Lock()
@@ -110,7 +112,7 @@ _model_lock = threading.Lock()
 def normalise(text: str) -> str:
     """Lower case, leetspeak undone, runs of one letter squeezed to two, words joined by single spaces; a
     curly apostrophe is an apostrophe ("doesn’t" is "doesnt", not "doesn t")."""
-    text = text.replace("’", "'").replace("ʼ", "'")
+    text = text.translate(APOSTROPHES)
     text = re.sub(r"(?<=[a-z])!(?=[a-z])", "i", text.lower()).translate(LEET)  # "sh!t", not "wow!!"
     text = re.sub(r"(.)\1{2,}", r"\1\1", text)
     return " ".join(re.findall(r"[a-z']+", text.replace("'", "")))
@@ -158,7 +160,7 @@ def _model_word_pattern() -> re.Pattern[str]:
 def plain_words(text: str) -> list[str]:
     """Lower-case words, apostrophes dropped and letters (not digits) repeated 3+ times squeezed: the
     vocabulary's words ("mum's" -> "mums", "3 a.m." -> "3", "am")."""
-    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text.lower().replace("'", "").replace("’", ""))
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text.lower().translate(APOSTROPHES).replace("'", ""))
     text = re.sub(r"\b([ap])\.m\b\.?", r"\1m", text)
     return re.findall(r"[a-z0-9]+", text)
 
@@ -204,11 +206,11 @@ def _profanity_model():  # -> (vectorizer, model); imported lazily: joblib-loadi
         return profanity_check.vectorizer, profanity_check.model
 
 
-def blocked_words(text: str, *, strict: bool = False, topic: str = "", vocabulary: bool = True) -> list[str]:
+def blocked_words(text: str, *, strict: bool = False, topic: str = "", form: bool = True) -> list[str]:
     """The blocklist / word-list matches in text (empty when none); used by tests and the corpus report.
     strict: the model-written captions' bar (blocklist_generated.txt, fewer allowed words, censored words,
-    names, put-downs, and with `vocabulary` words outside the model's vocabulary), where the topic's own
-    words are allowed."""
+    and with `form` its rules about form: names, put-downs, words outside the model's vocabulary), where the
+    topic's own words are allowed. form=False keeps what the text says, not how (the judge's labels)."""
     words = normalise(text)
     found = [m.group(0) for m in _word_pattern().finditer(words)]
     if not strict:
@@ -221,9 +223,10 @@ def blocked_words(text: str, *, strict: bool = False, topic: str = "", vocabular
         if not {w.removesuffix("s") for w in m.group(0).split()} <= given
     ]
     found += UNFIT_SHAPES_FROM_THE_MODEL.findall(text)
+    if not form:
+        return found
     found += [m.group(0).strip() for m in PUT_DOWNS_FROM_THE_MODEL.finditer(text)]
-    found += names_in(text, topic=topic)
-    return found + (outside_vocabulary(text, topic=topic) if vocabulary else [])
+    return found + names_in(text, topic=topic) + outside_vocabulary(text, topic=topic)
 
 
 def names_in(text: str, *, topic: str = "") -> list[str]:

@@ -19,8 +19,7 @@ from pathlib import Path
 from ml.caption.generator import Captioner
 from ml.caption.judge import JUDGE_PATH
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, base_gguf_path
-from ml.caption_eval import EVAL_TOPICS
-from ml.emotions import EMOTIONS
+from ml.caption_eval import SAFETY_CANDIDATES, safety_request
 
 
 def sample_shown(*, n: int, seed: int, out: Path, judge: bool = False) -> int:
@@ -36,11 +35,8 @@ def sample_shown(*, n: int, seed: int, out: Path, judge: bool = False) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as lines:
         while written < n:
-            emotion = EMOTIONS[request % len(EMOTIONS)]
-            topic = rng.choice(EVAL_TOPICS) if request % 3 == 0 else ""
-            found = captioner.candidates(
-                emotion=emotion, topic=topic, k=8, seed=seed * 1_000_000 + 50_000 + 8 * request
-            )
+            emotion, topic, request_seed = safety_request(request, rng=rng, seed=seed)
+            found = captioner.candidates(emotion=emotion, topic=topic, k=SAFETY_CANDIDATES, seed=request_seed)
             for c in captioner.passes_filters(found, topic=topic)[: n - written]:
                 row = {
                     "emotion": emotion,

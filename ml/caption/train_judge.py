@@ -34,14 +34,7 @@ from ml.caption.judge import JudgeWeights, embed, judge_text, load_encoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-from ml.caption.safety import (
-    MODEL_THRESHOLD,
-    UNFIT_SHAPES_FROM_THE_MODEL,
-    _model_word_pattern,
-    _word_pattern,
-    normalise,
-    profanity_scores,
-)
+from ml.caption.safety import MODEL_THRESHOLD, blocked_words, profanity_scores
 
 UNFIT_LINES_PATH = Path(__file__).with_name("judge_unfit_lines.txt")
 HUMAN_LABELS_PATH = Path(__file__).with_name("judge_labels.tsv")
@@ -52,17 +45,10 @@ def unfit_by_the_lists(texts: list[str]) -> list[bool]:
     """The label: a caption our lists or the offensive-language model block for what it says. Not the
     model-only rules about form (names, put-downs, the vocabulary): those say nothing of meaning."""
     scores = profanity_scores(texts)
-    everyone, model_only = _word_pattern(), _model_word_pattern()
-    labels = []
-    for text, score in zip(texts, scores, strict=True):
-        words = normalise(text)
-        labels.append(
-            score >= MODEL_THRESHOLD
-            or everyone.search(words) is not None
-            or model_only.search(words) is not None
-            or UNFIT_SHAPES_FROM_THE_MODEL.search(text) is not None
-        )
-    return labels
+    return [
+        score >= MODEL_THRESHOLD or bool(blocked_words(text, strict=True, form=False))
+        for text, score in zip(texts, scores, strict=True)
+    ]
 
 
 def imgflip_texts(path: Path) -> list[str]:

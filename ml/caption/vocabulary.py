@@ -37,11 +37,11 @@ def build_vocabulary(*, corpus: Path, min_captions: int = MIN_CAPTIONS) -> list[
     words = {w for w, n in counts.items() if n >= min_captions}
     for example in curated_examples():
         words.update(plain_words(f"{example.top} {example.bottom}".replace("{topic}", " ")))
-    # Inside a sentence ("the you"): a word is not refused for where it stands (put-downs open on "you").
+    # What a word says, not its form ("the you": put-downs open on "you"; names are capitalised).
     return sorted(
         w
         for w in words
-        if not any(c.isdigit() for c in w) and not blocked_words(f"the {w}", strict=True, vocabulary=False)
+        if not any(c.isdigit() for c in w) and not blocked_words(f"the {w}", strict=True, form=False)
     )
 
 

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ml.caption.words import mentions_topic
 from ml.emotions import EMOTIONS
 
 from .captions import TOPIC_PLACEHOLDER, caption_texts, like_rate_draw
@@ -221,10 +222,9 @@ def caption_suggestions(
         .exclude(pk__in=list(exclude_ids))
         .order_by("pk")
     )
-    topic_words = {w for w in topic.lower().split() if len(w) > 2}
 
     def group(c: Caption) -> int:
-        if topic and (c.has_topic or any(w in c.text.lower() for w in topic_words)):
+        if topic and (c.has_topic or mentions_topic(c.text, topic)):
             return 0
         return 1
 

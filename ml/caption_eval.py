@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from ml.caption import generate_captions, get_captioner
-from ml.caption.generator import GUIDANCE, GeneratedCaption, mentions_topic
+from ml.caption.generator import GUIDANCE, GeneratedCaption
 from ml.caption.prompt import caption_text
 from ml.caption.safety import profanity_scores
+from ml.caption.words import mentions_topic
 from ml.emotions import EMOTIONS
 
 EVAL_TOPICS = (

@@ -74,6 +74,18 @@ def test_caption_suggestions_prefer_topic_and_skip_placeholders_without_one():
     assert set(selectors.caption_suggestions(emotion="happy", topic="", rng=rng)) == {plain, about}
 
 
+def test_a_topics_stopwords_do_not_make_every_caption_about_it():
+    """"the" is in nearly every caption: "the pizzas" ranks the pizza caption first, not everything
+    holding "the" (ml.caption.words.mentions_topic, the rerank's rule too)."""
+    Caption.objects.all().delete()
+    pizza = make_caption("All about | pizza night")
+    for i in range(3):
+        make_caption(f"When the bus | is late again {i}")
+    for seed in range(5):
+        ranked = selectors.caption_suggestions(emotion="happy", topic="the pizzas", rng=random.Random(seed))
+        assert ranked[0] == pizza
+
+
 def test_face_report_boxes_in_percent_and_all_seven_bars():
     meme = make_meme(
         faces=[{"box": [16, 12, 32, 24], "emotion": "sad", "probabilities": {"sad": 0.9, "happy": 0.1}}]

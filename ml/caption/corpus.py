@@ -25,18 +25,6 @@ from ml.emotions import EMOTIONS
 MAPPING_PATH = Path(__file__).with_name("templates_emotions.json")
 MIN_CHARS, MAX_CHARS = 8, 110
 URL = re.compile(r"https?://|www\.|\.com\b|\.net\b|\.org\b|imgflip", re.IGNORECASE)
-STOPWORDS = frozenset(
-    """a about after again all also am an and any are as at be because been before being but by can could
-    did do does doing don dont down during each even ever every for from get gets getting go goes going
-    gonna got
-    had has have having he her here hers him his how i if im in into is isnt it its itself ive just know
-    let like
-    make me more most much my myself no not now of off oh ok on once one only or other our out over own really
-    right said same say says see she should so some still such than that thats the their them then there these
-    they thing things think this those through time to too u up us very want was way we well were what
-    when where
-    which while who whom why will with would yeah yes yet you your youre yours""".split()  # noqa: SIM905 (reads better as text)
-)
 
 
 @dataclass(frozen=True)
@@ -88,16 +76,11 @@ def read_imgflip(path: Path) -> Iterator[dict]:
             yield json.loads(line)
 
 
-def imgflip_examples(path: Path, mapping: dict[str, str | None]) -> tuple[list[Example], Counter]:
-    """Cleaned, deduplicated, safe ImgFlip captions of mapped templates, and what was dropped why."""
-    dropped: Counter = Counter()
+def unique_clean_captions(rows: Iterable[dict], dropped: Counter) -> Iterator[tuple[dict, tuple[str, str]]]:
+    """(row, cleaned boxes) for each row whose boxes clean (clean_boxes) and whose words were not seen
+    before; what was dropped why is counted in `dropped`."""
     seen: set[str] = set()
-    kept: list[Example] = []
-    for row in read_imgflip(path):
-        emotion = mapping.get(row["template"])
-        if emotion is None:
-            dropped["template not mapped"] += 1
-            continue
+    for row in rows:
         boxes = clean_boxes(row["boxes"])
         if boxes is None:
             dropped["boxes/length/url"] += 1
@@ -107,7 +90,24 @@ def imgflip_examples(path: Path, mapping: dict[str, str | None]) -> tuple[list[E
             dropped["duplicate"] += 1
             continue
         seen.add(key)
-        kept.append(Example(emotion, boxes[0], boxes[1], "imgflip"))
+        yield row, boxes
+
+
+def imgflip_examples(path: Path, mapping: dict[str, str | None]) -> tuple[list[Example], Counter]:
+    """Cleaned, deduplicated, safe ImgFlip captions of mapped templates, and what was dropped why."""
+    dropped: Counter = Counter()
+
+    def mapped(rows: Iterable[dict]) -> Iterator[dict]:
+        for row in rows:
+            if mapping.get(row["template"]) is None:
+                dropped["template not mapped"] += 1
+            else:
+                yield row
+
+    kept = [
+        Example(mapping[row["template"]], top, bottom, "imgflip")
+        for row, (top, bottom) in unique_clean_captions(mapped(read_imgflip(path)), dropped)
+    ]
     safe = safe_mask([f"{e.top} {e.bottom}" for e in kept])
     dropped["offensive"] = safe.count(False)
     return [e for e, ok in zip(kept, safe, strict=True) if ok], dropped
@@ -124,11 +124,6 @@ def curated_examples() -> list[Example]:
             top, _, bottom = line.partition("|")
             out.append(Example(emotion, top.strip(), bottom.strip(), "curated"))
     return out
-
-
-def topic_words(text: str) -> list[str]:
-    """Content words of a caption that could have been its topic ("exams", "my cat" -> "cat")."""
-    return [w for w in re.findall(r"[a-z][a-z']{2,}", text.lower()) if w not in STOPWORDS and "'" not in w]
 
 
 def write_jsonl(path: Path, rows: Iterable[Example]) -> int:

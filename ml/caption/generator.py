@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailab
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, caption_text, split_caption
 from ml.caption.safety import blocked_words, is_caption_safe, put_down_at
+from ml.caption.words import mentions_topic
 from ml.emotions import EMOTIONS
 
 MAX_LINE_CHARS = 80
@@ -58,16 +58,6 @@ class Candidate:
     tokens: tuple[int, ...]
     logp: float  # log p(caption | emotion, topic)
     logp_any: float  # log p(caption | any emotion, topic)
-
-
-def mentions_topic(text: str, topic: str) -> bool:
-    """True when a content word of the topic (or its singular/plural) appears in the text."""
-    said = set(re.findall(r"[a-z0-9]+", text.lower()))
-    stems = {w.rstrip("s") for w in said}
-    wanted = [
-        w for w in re.findall(r"[a-z0-9]+", topic.lower()) if len(w) > 2 and w not in {"the", "and", "my"}
-    ]
-    return not wanted or any(w in said or w.rstrip("s") in stems for w in wanted)
 
 
 def _format_broken(text: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ml.caption.corpus import STOPWORDS
 from ml.caption.model_files import CaptionerUnavailable
+from ml.caption.words import mask_topic
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -72,15 +71,8 @@ def judge_text(top: str, bottom: str, *, topic: str = "") -> str:
     """What the judge reads: both lines as one sentence, as the training captions were, with the words of
     the person's own topic read as "it": the judge weighs what the model added ("beer" is the person's
     choice, as the word lists allow it too)."""
-    text = f"{top} {bottom}".strip()
     # Only the topic's content words: "you and her" must not hide the caption's own "you" and "her".
-    said = {w.removesuffix("s") for w in re.findall(r"[a-z0-9']+", topic.lower())}
-    words = sorted({w for w in said if len(w) > 2 and w not in STOPWORDS}, key=len, reverse=True)
-    if not words:
-        return text
-    return re.sub(
-        r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:s|es)?\b", "it", text, flags=re.IGNORECASE
-    )
+    return mask_topic(f"{top} {bottom}".strip(), topic)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ml.caption.words import APOSTROPHES, given, plain_words, topic_words
+
 BLOCKLIST_PATH = Path(__file__).with_name("blocklist.txt")
 GENERATED_BLOCKLIST_PATH = Path(__file__).with_name("blocklist_generated.txt")
 MODEL_VOCABULARY_PATH = Path(__file__).with_name("vocabulary.txt")
@@ -103,7 +105,6 @@ NAMES_ANYONE_MAY_USE: frozenset[str] = frozenset({
     "christmas", "halloween", "easter", "thanksgiving", "valentines", "new", "year", "years", "eve",
 })  # fmt: skip
 # A curly or modifier apostrophe is an apostrophe ("doesn’t" is one word, not "doesn t").
-APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 _model_lock = threading.Lock()
@@ -157,14 +158,6 @@ def _model_word_pattern() -> re.Pattern[str]:
     return _pattern(_listed(GENERATED_BLOCKLIST_PATH) + sorted(NOT_ALLOWED_FROM_THE_MODEL))
 
 
-def plain_words(text: str) -> list[str]:
-    """Lower-case words, apostrophes dropped and letters (not digits) repeated 3+ times squeezed: the
-    vocabulary's words ("mum's" -> "mums", "3 a.m." -> "3", "am")."""
-    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text.lower().translate(APOSTROPHES).replace("'", ""))
-    text = re.sub(r"\b([ap])\.m\b\.?", r"\1m", text)
-    return re.findall(r"[a-z0-9]+", text)
-
-
 # Numbers the model may write: a small count or an ordinal ("3 a.m.", "5 minutes", "4th"). Longer ones are
 # dates and codes (2016, 420, 666); 69, 88 and 9/11 are UNFIT_SHAPES_FROM_THE_MODEL.
 SMALL_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th)?")
@@ -178,11 +171,14 @@ def _model_vocabulary() -> frozenset[str]:
 def outside_vocabulary(text: str, *, topic: str = "") -> list[str]:
     """Words of text the model's vocabulary lacks (a plural or possessive of a word it has is fine), unless
     the topic gave them."""
-    known = _model_vocabulary() | {w.removesuffix("s") for w in plain_words(topic)}
+    known, gave = _model_vocabulary(), topic_words(topic)
     return [
         w
         for w in plain_words(text)
-        if w not in known and w.removesuffix("s") not in known and not SMALL_NUMBER.fullmatch(w)
+        if w not in known
+        and w.removesuffix("s") not in known
+        and not SMALL_NUMBER.fullmatch(w)
+        and not given(w, gave)
     ]
 
 
@@ -192,10 +188,6 @@ def put_down_at(text: str) -> int | None:
     if found is None:
         return None
     return found.start("at") if found.group("at") is not None else found.start("mid")
-
-
-def _given_by(topic: str) -> frozenset[str]:
-    return frozenset(w.removesuffix("s") for w in normalise(topic).split())
 
 
 @lru_cache(maxsize=1)
@@ -216,11 +208,11 @@ def blocked_words(text: str, *, strict: bool = False, topic: str = "", form: boo
     if not strict:
         return found
     # The person chose the topic ("beer", "my friend Kevin"): the model may repeat it, not add to it.
-    given = _given_by(topic)
+    gave = topic_words(topic)
     found += [
         m.group(0)
         for m in _model_word_pattern().finditer(words)
-        if not {w.removesuffix("s") for w in m.group(0).split()} <= given
+        if not all(given(w, gave) for w in m.group(0).split())
     ]
     found += UNFIT_SHAPES_FROM_THE_MODEL.findall(text)
     if not form:
@@ -233,11 +225,18 @@ def names_in(text: str, *, topic: str = "") -> list[str]:
     """Capitalised words inside a sentence ("when Keanu says hi"), which the model uses for people, places
     and brands: not the first word of a sentence or line, not ALL CAPS, not a word of the topic, not a
     day, month, holiday or family word. The model writes sentence case, so this drops ~1 % of its lines."""
-    allowed = NAMES_ANYONE_MAY_USE | set(normalise(topic).split())
+    gave = topic_words(topic)
     found = []
     for sentence in re.split(r"[.!?:;|\"()\n]+", text):
         words = re.findall(r"[A-Za-z][A-Za-z']*", sentence)
-        found += [w for w in words[1:] if w[0].isupper() and not w.isupper() and normalise(w) not in allowed]
+        found += [
+            w
+            for w in words[1:]
+            if w[0].isupper()
+            and not w.isupper()
+            and normalise(w) not in NAMES_ANYONE_MAY_USE
+            and not given(normalise(w), gave)
+        ]
     return found
 
 

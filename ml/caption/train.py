@@ -24,9 +24,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ml.caption.corpus import Example, curated_examples, read_jsonl, topic_words
+from ml.caption.corpus import Example, curated_examples, read_jsonl
 from ml.caption.model_files import base_gguf_path
 from ml.caption.prompt import ANY_EMOTION, caption_prompt, caption_target
+from ml.caption.words import content_words
 from ml.emotions import EMOTIONS
 
 # Topics for the curated "{topic}" lines: everyday subjects plus ImageNet-style photo labels
@@ -99,7 +100,7 @@ def _make_example(rng: random.Random, ex: Example) -> tuple[str, str]:
         topic = rng.choice(FILL_TOPICS)
         top, bottom = top.replace("{topic}", topic), bottom.replace("{topic}", topic)
     elif rng.random() >= P_NO_TOPIC:
-        words = topic_words(f"{top} {bottom}")
+        words = content_words(f"{top} {bottom}")
         if words:
             # Longer words are more often the subject ("exam" over "day").
             topic = max(rng.sample(words, k=min(2, len(words))), key=len)

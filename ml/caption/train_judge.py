@@ -9,6 +9,9 @@ Every template's captions are used (meaning does not depend on the template). --
 judge_unfit_lines.txt): the model's lines people read as unfit ("top | bottom" a line); they are held out to
 measure recall first, then added to the final fit with --unfit-weight. --human-labels: people's reading
 of ImgFlip captions, named by hash (caption_key), weighted --human-weight; "borderline" counts as unfit.
+--model-labels (default judge_model_labels.tsv): the model's own captions (what the word-list bar lets
+through) as people read them, weighted --model-weight: the judge's own distribution, its weightiest labels.
+--seeds: perceptrons fitted with that many seeds, their logits averaged (one wider perceptron ships).
 --shown: captions the model's word-list bar lets through ({"top", "bottom",
 "topic", "emotion"} a line); the threshold is set so the judge takes --flag-share of them (it sees no label
 of theirs). The ImgFlip text and the embeddings stay in --out (gitignored); only the weights (~400 KB) ship.
@@ -22,6 +25,7 @@ import json
 import random
 import re
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from ml.caption.corpus import clean_boxes, curated_examples, dedupe_key, read_imgflip
+from ml.caption.corpus import curated_examples, read_imgflip, unique_clean_captions
 from ml.caption.judge import JudgeWeights, embed, judge_text, load_encoder
 
 if TYPE_CHECKING:
@@ -38,6 +42,7 @@ from ml.caption.safety import MODEL_THRESHOLD, blocked_words, profanity_scores
 
 UNFIT_LINES_PATH = Path(__file__).with_name("judge_unfit_lines.txt")
 HUMAN_LABELS_PATH = Path(__file__).with_name("judge_labels.tsv")
+MODEL_LABELS_PATH = Path(__file__).with_name("judge_model_labels.tsv")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -53,17 +58,7 @@ def unfit_by_the_lists(texts: list[str]) -> list[bool]:
 
 def imgflip_texts(path: Path) -> list[str]:
     """Cleaned, deduplicated ImgFlip captions of every template, one sentence each."""
-    seen: set[str] = set()
-    texts = []
-    for row in read_imgflip(path):
-        boxes = clean_boxes(row["boxes"])
-        if boxes is None:
-            continue
-        key = dedupe_key(*boxes)
-        if key not in seen:
-            seen.add(key)
-            texts.append(judge_text(*boxes))
-    return texts
+    return [judge_text(*boxes) for _, boxes in unique_clean_captions(read_imgflip(path), Counter())]
 
 
 def read_shown(path: Path) -> list[dict]:
@@ -103,6 +98,17 @@ def _fit(
     )
 
 
+def average(judges: list[JudgeWeights]) -> JudgeWeights:
+    """One perceptron whose logit is the mean of the judges' logits: their hidden layers side by side."""
+    return JudgeWeights(
+        hidden_weights=np.concatenate([j.hidden_weights for j in judges], axis=1),
+        hidden_bias=np.concatenate([j.hidden_bias for j in judges]),
+        out_weights=np.concatenate([j.out_weights for j in judges]) / len(judges),
+        out_bias=float(np.mean([j.out_bias for j in judges])),
+        threshold=judges[0].threshold,
+    )
+
+
 def threshold_for(judge: JudgeWeights, vectors: np.ndarray, share: float) -> float:
     """The probability above which the judge takes `share` of these vectors."""
     return float(np.quantile(judge.probabilities(vectors), 1.0 - share))
@@ -131,6 +137,17 @@ def read_human_labels(path: Path) -> dict[str, bool]:
     return labels
 
 
+def read_model_labels(path: Path) -> list[tuple[str, bool]]:
+    """(what the judge reads, unfit) for each of the model's captions people read, one a line:
+    "label<TAB>topic<TAB>top<TAB>bottom"; "borderline" counts as unfit, as in read_human_labels."""
+    labelled = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, topic, top, bottom = line.split("\t")
+            labelled.append((judge_text(top, bottom, topic=topic), label in {"unfit", "borderline"}))
+    return labelled
+
+
 def embed_cached(encoder: SentenceTransformer, texts: list[str], cache: Path) -> np.ndarray:
     """embed(), reusing the vectors of texts embedded before (kept by caption_key in `cache`)."""
     known: dict[str, np.ndarray] = {}
@@ -147,6 +164,11 @@ def embed_cached(encoder: SentenceTransformer, texts: list[str], cache: Path) ->
     return np.stack([known[k] for k in keys])
 
 
+def _none() -> np.ndarray:
+    """No vectors (an optional set left out)."""
+    return np.zeros((0, 384), np.float32)
+
+
 def _split(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(held, kept): a tenth held out."""
     order = rng.permutation(n)
@@ -159,15 +181,18 @@ def train(
     out: Path,
     unfit_paths: list[Path],
     human_path: Path | None,
+    model_path: Path | None,
     shown_path: Path | None,
     negatives: int,
     positives: int,
     hidden: int,
     human_weight: float,
+    model_weight: float,
     unfit_weight: float,
     flag_share: float,
     threshold: float,
     seed: int,
+    seeds: int,
 ) -> tuple[JudgeWeights, dict]:
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -195,19 +220,23 @@ def train(
     human_vectors = (
         embed_cached(encoder, [text_of[k] for k in human_keys], out / "embeddings.npz")
         if human_keys
-        else np.zeros((0, corpus_vectors.shape[1]), np.float32)
+        else _none()
     )
     human_labels = np.array([human[k] for k in human_keys], bool)
     by_lists = np.array([k not in human for k in corpus_keys])
     lists_vectors, lists_labels = corpus_vectors[by_lists], corpus_labels[by_lists]
 
     curated_vectors, read_vectors = embed(encoder, curated), embed(encoder, read_unfit)
-    shown_vectors = embed(encoder, shown) if shown else np.zeros((0, corpus_vectors.shape[1]), np.float32)
+    model_read = read_model_labels(model_path) if model_path else []
+    model_vectors = embed(encoder, [t for t, _ in model_read]) if model_read else _none()
+    model_labels = np.array([unfit for _, unfit in model_read], bool)
+    shown_vectors = embed(encoder, shown) if shown else _none()
 
-    def fit_on(lists: np.ndarray, people: np.ndarray, *, with_read: bool) -> JudgeWeights:
+    def fit_on(lists: np.ndarray, people: np.ndarray, model: np.ndarray, *, with_read: bool) -> JudgeWeights:
         parts = [
             (lists_vectors[lists], lists_labels[lists], 1.0),
             (human_vectors[people], human_labels[people], human_weight),
+            (model_vectors[model], model_labels[model], model_weight),
             (curated_vectors, np.zeros(len(curated_vectors), bool), 20.0),
         ]
         if with_read:
@@ -215,14 +244,17 @@ def train(
         vectors = np.concatenate([v for v, _, _ in parts])
         y = np.concatenate([label for _, label, _ in parts])
         w = np.concatenate([np.full(len(v), weight) for v, _, weight in parts])
-        return _fit(vectors, y, w, hidden=hidden, seed=seed)
+        return average([_fit(vectors, y, w, hidden=hidden, seed=seed + i) for i in range(seeds)])
 
     # Held-out measure first: a tenth of each labelled set, and every line people read as unfit.
     split = np.random.default_rng(seed)
     lists_held, lists_kept = _split(len(lists_labels), split)
     human_held, human_kept = _split(len(human_labels), split)
-    held_out = fit_on(lists_kept, human_kept, with_read=False)
+    model_held, model_kept = _split(len(model_labels), split)
+    held_out = fit_on(lists_kept, human_kept, model_kept, with_read=False)
     read_p = held_out.probabilities(read_vectors)
+    model_p = held_out.probabilities(model_vectors[model_held])
+    model_unfit_p = model_p[model_labels[model_held]]
     report: dict = {
         "captions": len(texts),
         "unfit_by_the_lists": int(sum(labels)),
@@ -231,27 +263,39 @@ def train(
             "lists_fit": int((~lists_labels).sum()),
             "people_unfit_or_borderline": int(human_labels.sum()),
             "people_fit": int((~human_labels).sum()),
+            "model_read_unfit_or_borderline": int(model_labels.sum()),
+            "model_read_fit": int((~model_labels).sum()),
             "curated": len(curated),
             "read_unfit": len(read_unfit),
         },
         "held_out": {
             "lists_auc": _auc(lists_labels[lists_held], held_out.probabilities(lists_vectors[lists_held])),
             "people_auc": _auc(human_labels[human_held], held_out.probabilities(human_vectors[human_held])),
+            "model_read_auc": _auc(model_labels[model_held], model_p),
             "read_unfit_flagged": rates(held_out, read_vectors),
             "shown_flagged": rates(held_out, shown_vectors),
             "read_unfit_flagged_at_shown_share": {
                 f"{share:.2f}": round(
                     float((read_p >= threshold_for(held_out, shown_vectors, share)).mean()), 4
                 )
-                for share in (0.05, 0.10, 0.15, 0.20)
+                for share in (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)
             }
             if len(shown_vectors)
+            else {},
+            "model_read_unfit_flagged_at_shown_share": {
+                f"{share:.2f}": round(
+                    float((model_unfit_p >= threshold_for(held_out, shown_vectors, share)).mean()), 4
+                )
+                for share in (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)
+            }
+            if len(shown_vectors) and len(model_unfit_p)
             else {},
         },
     }
 
     # The shipped fit: every labelled caption, the curated ones, and the lines people read as unfit.
-    final = fit_on(np.arange(len(lists_labels)), np.arange(len(human_labels)), with_read=True)
+    everything = (np.arange(len(lists_labels)), np.arange(len(human_labels)), np.arange(len(model_labels)))
+    final = fit_on(*everything, with_read=True)
     if len(shown_vectors):
         threshold = threshold_for(final, shown_vectors, flag_share)
     final = replace(final, threshold=threshold)
@@ -269,8 +313,10 @@ def train(
     }
     report["recipe"] = {
         "classifier": f"MLP, one hidden layer of {hidden} (ReLU), early stopping",
+        "seeds": f"{seeds} perceptrons (seed, seed + 1, ...), logits averaged",
         "lists_sample": {"unfit": len(unfit), "fit": len(fit)},
         "human_weight": human_weight,
+        "model_weight": model_weight,
         "unfit_weight": unfit_weight,
         "curated_weight": 20.0,
         "flag_share": flag_share if len(shown_vectors) else None,
@@ -290,6 +336,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--unfit-lines", type=Path, nargs="*", default=[UNFIT_LINES_PATH])
     parser.add_argument("--human-labels", type=Path, default=HUMAN_LABELS_PATH)
     parser.add_argument("--human-weight", type=float, default=5.0)
+    parser.add_argument("--model-labels", type=Path, default=MODEL_LABELS_PATH)
+    parser.add_argument("--model-weight", type=float, default=10.0)
     parser.add_argument("--shown", type=Path, help="jsonl of captions the word-list bar lets through")
     parser.add_argument("--negatives", type=int, default=80_000)
     parser.add_argument("--positives", type=int, default=60_000)
@@ -298,6 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flag-share", type=float, default=0.20, help="share of --shown the judge takes")
     parser.add_argument("--threshold", type=float, default=0.5, help="without --shown")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=5, help="perceptrons averaged (seed, seed + 1, ...)")
     parser.add_argument(
         "--write", type=Path, help="where to save the weights (e.g. ml/weights/caption_judge.npz)"
     )
@@ -307,15 +356,18 @@ def main(argv: list[str] | None = None) -> None:
         out=args.out,
         unfit_paths=args.unfit_lines,
         human_path=args.human_labels,
+        model_path=args.model_labels if args.model_labels.is_file() else None,
         shown_path=args.shown,
         negatives=args.negatives,
         positives=args.positives,
         hidden=args.hidden,
         human_weight=args.human_weight,
+        model_weight=args.model_weight,
         unfit_weight=args.unfit_weight,
         flag_share=args.flag_share,
         threshold=args.threshold,
         seed=args.seed,
+        seeds=args.seeds,
     )
     if args.write:
         judge.save(args.write, recipe=json.dumps(report["recipe"]))

@@ -21,7 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 from ml.caption.corpus import curated_examples
-from ml.caption.safety import MODEL_VOCABULARY_PATH, blocked_words, plain_words
+from ml.caption.safety import MODEL_VOCABULARY_PATH, blocked_words
+from ml.caption.words import plain_words
 
 MIN_CAPTIONS = 50
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ml.caption.corpus import MAPPING_PATH, clean_boxes, load_template_emotions, tidy_box, topic_words
+from ml.caption.corpus import MAPPING_PATH, clean_boxes, load_template_emotions, tidy_box
 from ml.caption.prompt import caption_prompt, caption_target, split_caption
+from ml.caption.words import content_words
 from ml.emotions import EMOTIONS
 
 TEMPLATES = (
@@ -53,8 +54,8 @@ def test_tidy_box_sentence_cases_all_caps_and_keeps_i() -> None:
     assert tidy_box("Already fine") == "Already fine"
 
 
-def test_topic_words_skip_stopwords() -> None:
-    assert topic_words("When you study all night | and the exam is cancelled") == [
+def test_content_words_skip_stopwords() -> None:
+    assert content_words("When you study all night | and the exam is cancelled") == [
         "study",
         "night",
         "exam",

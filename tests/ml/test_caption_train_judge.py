@@ -7,12 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.caption.judge import embed, load_encoder
+from ml.caption.judge import JudgeWeights, embed, judge_text, load_encoder
 from ml.caption.train_judge import (
     HUMAN_LABELS_PATH,
+    average,
     caption_key,
     embed_cached,
     read_human_labels,
+    read_model_labels,
     unfit_by_the_lists,
 )
 
@@ -37,6 +39,41 @@ def test_peoples_labels_ship_as_hashes_with_borderline_as_unfit(tmp_path: Path) 
     path = tmp_path / "labels.tsv"
     path.write_text("# comment\nabc\tunfit\ndef\tborderline\nghi\tfit\n")
     assert read_human_labels(path) == {"abc": True, "def": True, "ghi": False}
+
+
+def test_the_models_captions_as_people_read_them(tmp_path: Path) -> None:
+    path = tmp_path / "model_labels.tsv"
+    path.write_text(
+        "# comment\nunfit\tbeer\tWhen the beer is gone\tI cry\nborderline\t\tAlone\tat last\n"
+        "fit\t\tMonday morning\t\n",
+        encoding="utf-8",
+    )
+    # the topic is read as "it", as the judge reads it in the product; borderline counts as unfit
+    assert read_model_labels(path) == [
+        (judge_text("When the beer is gone", "I cry", topic="beer"), True),
+        ("Alone at last", True),
+        ("Monday morning", False),
+    ]
+
+
+def test_averaged_perceptrons_score_the_mean_of_their_logits() -> None:
+    rng = np.random.default_rng(0)
+
+    def perceptron() -> JudgeWeights:
+        return JudgeWeights(
+            hidden_weights=rng.normal(scale=0.05, size=(384, 8)).astype(np.float32),
+            hidden_bias=rng.normal(size=8).astype(np.float32),
+            out_weights=rng.normal(size=8).astype(np.float32),
+            out_bias=float(rng.normal()),
+            threshold=0.4,
+        )
+
+    judges = [perceptron() for _ in range(3)]
+    vectors = rng.normal(size=(5, 384)).astype(np.float32)
+    logits = np.mean([np.log(p / (1 - p)) for p in (j.probabilities(vectors) for j in judges)], axis=0)
+    both = average(judges)
+    assert both.hidden_weights.shape == (384, 24) and both.threshold == 0.4
+    assert np.allclose(both.probabilities(vectors), 1 / (1 + np.exp(-logits)), atol=1e-5)
 
 
 @pytest.mark.slow

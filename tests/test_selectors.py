@@ -75,7 +75,7 @@ def test_caption_suggestions_prefer_topic_and_skip_placeholders_without_one():
 
 
 def test_a_topics_stopwords_do_not_make_every_caption_about_it():
-    """"the" is in nearly every caption: "the pizzas" ranks the pizza caption first, not everything
+    """ "the" is in nearly every caption: "the pizzas" ranks the pizza caption first, not everything
     holding "the" (ml.caption.words.mentions_topic, the rerank's rule too)."""
     Caption.objects.all().delete()
     pizza = make_caption("All about | pizza night")

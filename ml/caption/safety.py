@@ -80,8 +80,10 @@ MODEL_THRESHOLD = 0.93
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
     r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
+    # a censored word ("@#$%", not "!!!"), "18+", a length in inches ("my 17\" long")
+    r"|(?<![#%*@$!&])(?=[#%*@$!&]{3})[!*]*[#%@$&]|\b1\d\s*\+(?!\s*\d)|\b\d+\s*(?:\"|''|”)\s*long\b"
     r"|\b9\s*(?:[-/]|-?\s*to\s*-?)\s*11\b|\b911\b|\b420s?\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
-    r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
+    r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our|\d+)\s+)?(?:cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
     r"|hamster|rabbit|bunny|bunnies)s?\b",
     re.IGNORECASE,
 )
@@ -91,7 +93,7 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
 # unfit lines in reads 5-8; lines opening on "you" were 6 % of reads 9-10's samples but 8 of their 30 unfit
 # lines (CAPTIONER_CARD.md). Group "at" (or "mid") is where it starts: decoding goes back there.
 PUT_DOWNS_FROM_THE_MODEL = re.compile(
-    r"(?:^|[|.!?:]\s*)(?P<at>(?:(?:oh|so|well|wait|and|hey|ah|really)\b[\s,.!]*)*"
+    r"(?:^|[|.!?:]\s*)(?P<at>(?:(?:oh|so|well|wait|and|hey|ah|really|wow)\b[\s,.!]*)*"
     r"(?:you\b(?!\s+(?:get|know)\b)|your\b|ur\b|u\s+r\b|u\s+are\b))"
     r"|(?P<mid>\byou\s*(?:['’]\s*re|\s+are|\s+look)\s+(?:so|such|too|really|not|just|a|an|the|like)\b)",
     re.IGNORECASE,

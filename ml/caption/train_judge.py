@@ -3,7 +3,7 @@ captions, labelled unfit where our word lists and the offensive-language model b
 reading where people read them (judge_labels.tsv: 6,000 captions the lists let through).
 
     python -m ml.caption.train_judge --data ../shared/data/captions --out var/judge \
-        [--unfit-lines FILE ...] [--shown FILE.jsonl --flag-share 0.20] [--write ml/weights/caption_judge.npz]
+        [--unfit-lines FILE ...] [--shown FILE.jsonl --flag-share 0.25] [--write ml/weights/caption_judge.npz]
 
 Every template's captions are used (meaning does not depend on the template). --unfit-lines (default
 judge_unfit_lines.txt): the model's lines people read as unfit ("top | bottom" a line); they are held out to
@@ -12,9 +12,10 @@ of ImgFlip captions, named by hash (caption_key), weighted --human-weight; "bord
 --model-labels (default judge_model_labels.tsv): the model's own captions (what the word-list bar lets
 through) as people read them, weighted --model-weight: the judge's own distribution, its weightiest labels.
 --seeds: perceptrons fitted with that many seeds, their logits averaged (one wider perceptron ships).
---shown: captions the model's word-list bar lets through ({"top", "bottom",
-"topic", "emotion"} a line); the threshold is set so the judge takes --flag-share of them (it sees no label
-of theirs). The ImgFlip text and the embeddings stay in --out (gitignored); only the weights (~400 KB) ship.
+--shown: captions the model's word-list bar lets through ({"top", "bottom", "topic", "emotion"} a line); the
+threshold is set so the judge takes --flag-share of them (it sees no label of theirs). Use a sample that is
+not in --model-labels: captions trained on as fit score lower than new ones, and the share would come out
+too low. The ImgFlip text and the embeddings stay in --out (gitignored); only the weights (~1 MB) ship.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def train(
     hidden: int,
     human_weight: float,
     model_weight: float,
+    model_fit_weight: float,
     unfit_weight: float,
     flag_share: float,
     threshold: float,
@@ -236,7 +238,16 @@ def train(
         parts = [
             (lists_vectors[lists], lists_labels[lists], 1.0),
             (human_vectors[people], human_labels[people], human_weight),
-            (model_vectors[model], model_labels[model], model_weight),
+            (
+                model_vectors[model][model_labels[model]],
+                np.ones(model_labels[model].sum(), bool),
+                model_weight,
+            ),
+            (
+                model_vectors[model][~model_labels[model]],
+                np.zeros((~model_labels[model]).sum(), bool),
+                model_fit_weight,
+            ),
             (curated_vectors, np.zeros(len(curated_vectors), bool), 20.0),
         ]
         if with_read:
@@ -317,6 +328,7 @@ def train(
         "lists_sample": {"unfit": len(unfit), "fit": len(fit)},
         "human_weight": human_weight,
         "model_weight": model_weight,
+        "model_fit_weight": model_fit_weight,
         "unfit_weight": unfit_weight,
         "curated_weight": 20.0,
         "flag_share": flag_share if len(shown_vectors) else None,
@@ -337,16 +349,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--human-labels", type=Path, default=HUMAN_LABELS_PATH)
     parser.add_argument("--human-weight", type=float, default=5.0)
     parser.add_argument("--model-labels", type=Path, default=MODEL_LABELS_PATH)
-    parser.add_argument("--model-weight", type=float, default=10.0)
+    parser.add_argument("--model-weight", type=float, default=20.0, help="the model's captions read as unfit")
+    parser.add_argument("--model-fit-weight", type=float, default=20.0, help="... and read as fit")
     parser.add_argument("--shown", type=Path, help="jsonl of captions the word-list bar lets through")
     parser.add_argument("--negatives", type=int, default=80_000)
     parser.add_argument("--positives", type=int, default=60_000)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--unfit-weight", type=float, default=20.0)
-    parser.add_argument("--flag-share", type=float, default=0.20, help="share of --shown the judge takes")
+    parser.add_argument("--flag-share", type=float, default=0.25, help="share of --shown the judge takes")
     parser.add_argument("--threshold", type=float, default=0.5, help="without --shown")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--seeds", type=int, default=5, help="perceptrons averaged (seed, seed + 1, ...)")
+    parser.add_argument("--seeds", type=int, default=3, help="perceptrons averaged (seed, seed + 1, ...)")
     parser.add_argument(
         "--write", type=Path, help="where to save the weights (e.g. ml/weights/caption_judge.npz)"
     )
@@ -363,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
         hidden=args.hidden,
         human_weight=args.human_weight,
         model_weight=args.model_weight,
+        model_fit_weight=args.model_fit_weight,
         unfit_weight=args.unfit_weight,
         flag_share=args.flag_share,
         threshold=args.threshold,

@@ -48,6 +48,9 @@ ORDINARY = [
     "My cat | judging my life choices",
     "Just one more episode | said me at 4 a.m.",
     "That moment when | the wifi comes back",
+    "It's friday!!! | thanks for all the upvotes!!!",  # "!!!" is not a censored word ("@#$%")
+    "To everyone | who beat a video game",
+    "What if I told you | that 18+20 is 38",
 ]
 
 
@@ -283,6 +286,28 @@ UNFIT_FROM_THE_MODEL = [
     "My cat was a big cat | I still have some",
     "What if | God knows how to make memes",
     "When your kid gets into the water | But doesn’t show up",
+    # read 16: what four readers found in 3,900 captions of the word-list bar (the judge's labels)
+    "All I said was | The dentist is going to burn your house down",
+    "And then I told you | That your house is gonna burn!",
+    "Brace yourself | 18+ is coming",
+    "If people would stop celebrating the birth of the most famous person in history | That would be great",
+    "If you could just not get into my house at night that would be great",
+    "The face you make | When someone puts a dog in the dog food",
+    "The face you make | When your sister calls you her secret crush",
+    "They said they would let the baby live | Now he’s gone",
+    'Used my 17" long | Spaghetti',
+    "What are you doing on a birthday | I'm doing my parents",
+    "What if the gym was actually for kids that forgot to wear their shorts?",
+    "What's the real world like? how high are you?",
+    'When someone | Says that they are "nice" and doesn\'t put on any clothes',
+    "Wow, you were a young mum but you still don't have a life.",
+    "How the @#$% are you going to give that",
+    "How the @#% is like",
+    "My cat just ate 2 cats, so I eat 1.",
+    "That face you make when | A man tries to beat a lady for her money",
+    "Waiting for a nice cold one in the morning | Still waiting",
+    "Waiting for my life support machine to come online | Aaaaand it's gone",
+    "Waiting for that one guy | To get laid",
 ]
 
 

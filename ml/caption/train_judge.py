@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--human-weight", type=float, default=5.0)
     parser.add_argument("--model-labels", type=Path, default=MODEL_LABELS_PATH)
     parser.add_argument("--model-weight", type=float, default=20.0, help="the model's captions read as unfit")
-    parser.add_argument("--model-fit-weight", type=float, default=20.0, help="... and read as fit")
+    parser.add_argument("--model-fit-weight", type=float, default=3.0, help="... and read as fit")
     parser.add_argument("--shown", type=Path, help="jsonl of captions the word-list bar lets through")
     parser.add_argument("--negatives", type=int, default=80_000)
     parser.add_argument("--positives", type=int, default=60_000)

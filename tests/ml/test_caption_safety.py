@@ -308,6 +308,10 @@ UNFIT_FROM_THE_MODEL = [
     "Waiting for a nice cold one in the morning | Still waiting",
     "Waiting for my life support machine to come online | Aaaaand it's gone",
     "Waiting for that one guy | To get laid",
+    # read 17: what two readers found in 1,000 captions of the stop-14 bar and 1,000 of the next one (and
+    # "Did you get some | Well i really think you got some": words too common for a list, the judge's)
+    "Cheers to you! my cat is on fire.",
+    "Then you say | The big spiders are all on fire",
 ]
 
 

@@ -312,6 +312,9 @@ UNFIT_FROM_THE_MODEL = [
     # "Did you get some | Well i really think you got some": words too common for a list, the judge's)
     "Cheers to you! my cat is on fire.",
     "Then you say | The big spiders are all on fire",
+    # read 18: what one of two readers found in 1,000 new captions of the bar after read 17
+    "Me: eats pizza | Everyone else in the oven",
+    "I put the puppy in the oven | now it is quiet",  # the judge's test line it misses
 ]
 
 

@@ -106,7 +106,6 @@ NAMES_ANYONE_MAY_USE: frozenset[str] = frozenset({
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "christmas", "halloween", "easter", "thanksgiving", "valentines", "new", "year", "years", "eve",
 })  # fmt: skip
-# A curly or modifier apostrophe is an apostrophe ("doesn’t" is one word, not "doesn t").
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 _model_lock = threading.Lock()

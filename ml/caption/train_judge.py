@@ -235,26 +235,18 @@ def train(
     shown_vectors = embed(encoder, shown) if shown else _none()
 
     def fit_on(lists: np.ndarray, people: np.ndarray, model: np.ndarray, *, with_read: bool) -> JudgeWeights:
+        read_unfit = model_labels[model]
         parts = [
             (lists_vectors[lists], lists_labels[lists], 1.0),
             (human_vectors[people], human_labels[people], human_weight),
-            (
-                model_vectors[model][model_labels[model]],
-                np.ones(model_labels[model].sum(), bool),
-                model_weight,
-            ),
-            (
-                model_vectors[model][~model_labels[model]],
-                np.zeros((~model_labels[model]).sum(), bool),
-                model_fit_weight,
-            ),
+            (model_vectors[model], read_unfit, np.where(read_unfit, model_weight, model_fit_weight)),
             (curated_vectors, np.zeros(len(curated_vectors), bool), 20.0),
         ]
         if with_read:
             parts.append((read_vectors, np.ones(len(read_vectors), bool), unfit_weight))
         vectors = np.concatenate([v for v, _, _ in parts])
         y = np.concatenate([label for _, label, _ in parts])
-        w = np.concatenate([np.full(len(v), weight) for v, _, weight in parts])
+        w = np.concatenate([np.broadcast_to(weight, len(v)) for v, _, weight in parts])
         return average([_fit(vectors, y, w, hidden=hidden, seed=seed + i) for i in range(seeds)])
 
     # Held-out measure first: a tenth of each labelled set, and every line people read as unfit.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+# A curly or modifier apostrophe is an apostrophe ("doesn’t" is one word, not "doesn t").
 APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 
 STOPWORDS = frozenset(

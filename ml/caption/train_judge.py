@@ -45,6 +45,7 @@ UNFIT_LINES_PATH = Path(__file__).with_name("judge_unfit_lines.txt")
 HUMAN_LABELS_PATH = Path(__file__).with_name("judge_labels.tsv")
 MODEL_LABELS_PATH = Path(__file__).with_name("judge_model_labels.tsv")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SHOWN_SHARES = (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)
 
 
 def unfit_by_the_lists(texts: list[str]) -> list[bool]:
@@ -165,11 +166,6 @@ def embed_cached(encoder: SentenceTransformer, texts: list[str], cache: Path) ->
     return np.stack([known[k] for k in keys])
 
 
-def _none() -> np.ndarray:
-    """No vectors (an optional set left out)."""
-    return np.zeros((0, 384), np.float32)
-
-
 def _split(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(held, kept): a tenth held out."""
     order = rng.permutation(n)
@@ -213,6 +209,7 @@ def train(
     encoder = load_encoder()
     corpus_vectors = embed_cached(encoder, unfit + fit, out / "embeddings.npz")
     corpus_labels = np.array([True] * len(unfit) + [False] * len(fit))
+    none = np.zeros((0, corpus_vectors.shape[1]), np.float32)  # an optional set left out
 
     # Captions people read take their reading instead of the lists' label.
     human = read_human_labels(human_path) if human_path else {}
@@ -222,7 +219,7 @@ def train(
     human_vectors = (
         embed_cached(encoder, [text_of[k] for k in human_keys], out / "embeddings.npz")
         if human_keys
-        else _none()
+        else none
     )
     human_labels = np.array([human[k] for k in human_keys], bool)
     by_lists = np.array([k not in human for k in corpus_keys])
@@ -230,16 +227,16 @@ def train(
 
     curated_vectors, read_vectors = embed(encoder, curated), embed(encoder, read_unfit)
     model_read = read_model_labels(model_path) if model_path else []
-    model_vectors = embed(encoder, [t for t, _ in model_read]) if model_read else _none()
+    model_vectors = embed(encoder, [t for t, _ in model_read]) if model_read else none
     model_labels = np.array([unfit for _, unfit in model_read], bool)
-    shown_vectors = embed(encoder, shown) if shown else _none()
+    shown_vectors = embed(encoder, shown) if shown else none
 
     def fit_on(lists: np.ndarray, people: np.ndarray, model: np.ndarray, *, with_read: bool) -> JudgeWeights:
-        read_unfit = model_labels[model]
+        model_unfit = model_labels[model]
         parts = [
             (lists_vectors[lists], lists_labels[lists], 1.0),
             (human_vectors[people], human_labels[people], human_weight),
-            (model_vectors[model], read_unfit, np.where(read_unfit, model_weight, model_fit_weight)),
+            (model_vectors[model], model_unfit, np.where(model_unfit, model_weight, model_fit_weight)),
             (curated_vectors, np.zeros(len(curated_vectors), bool), 20.0),
         ]
         if with_read:
@@ -258,6 +255,13 @@ def train(
     read_p = held_out.probabilities(read_vectors)
     model_p = held_out.probabilities(model_vectors[model_held])
     model_unfit_p = model_p[model_labels[model_held]]
+    # The thresholds at which the held-out judge takes each share of the shown captions.
+    at_share = {s: threshold_for(held_out, shown_vectors, s) for s in SHOWN_SHARES if len(shown_vectors)}
+
+    def taken_at_shares(p: np.ndarray) -> dict[str, float]:
+        """Share of p at or above each share's threshold ({} without shown captions or p)."""
+        return {f"{s:.2f}": round(float((p >= t).mean()), 4) for s, t in at_share.items()} if len(p) else {}
+
     report: dict = {
         "captions": len(texts),
         "unfit_by_the_lists": int(sum(labels)),
@@ -277,22 +281,8 @@ def train(
             "model_read_auc": _auc(model_labels[model_held], model_p),
             "read_unfit_flagged": rates(held_out, read_vectors),
             "shown_flagged": rates(held_out, shown_vectors),
-            "read_unfit_flagged_at_shown_share": {
-                f"{share:.2f}": round(
-                    float((read_p >= threshold_for(held_out, shown_vectors, share)).mean()), 4
-                )
-                for share in (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)
-            }
-            if len(shown_vectors)
-            else {},
-            "model_read_unfit_flagged_at_shown_share": {
-                f"{share:.2f}": round(
-                    float((model_unfit_p >= threshold_for(held_out, shown_vectors, share)).mean()), 4
-                )
-                for share in (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)
-            }
-            if len(shown_vectors) and len(model_unfit_p)
-            else {},
+            "read_unfit_flagged_at_shown_share": taken_at_shares(read_p),
+            "model_read_unfit_flagged_at_shown_share": taken_at_shares(model_unfit_p),
         },
     }
 

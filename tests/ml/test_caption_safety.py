@@ -39,6 +39,9 @@ OFFENSIVE = [
 ]
 ORDINARY = [
     "I hate Mondays",
+    "Only 4 more days | until the weekend",
+    "The bus is coming | on time for once",
+    "My cat | playing with his ball",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
     "What if I told you | the coffee was decaf",
@@ -318,6 +321,13 @@ UNFIT_FROM_THE_MODEL = [
     # read 19: what both of two readers found in 1,000 new captions of the bar after read 18
     "When the spiders are done | With your kids",
     "They said 'go away my spiders' | So I ate their spiders",
+    # read 20: what two readers found in 1,952 captions of the whole bar after read 19
+    "When my cat eats the balls",
+    "Am I the only one around here that likes the way you taste | The coffee",
+    "If spiders could stop coming on their own that would be great",
+    "Brace yourselves | The new 4/20 movie is coming",
+    "All I said was | That my friend has a big nose",
+    'Am I the only one around here | That thinks I am "deez"',
 ]
 
 

@@ -9,8 +9,11 @@ Every template's captions are used (meaning does not depend on the template). --
 judge_unfit_lines.txt): the model's lines people read as unfit ("top | bottom" a line); they are held out to
 measure recall first, then added to the final fit with --unfit-weight. --human-labels: people's reading
 of ImgFlip captions, named by hash (caption_key), weighted --human-weight; "borderline" counts as unfit.
---model-labels (default judge_model_labels.tsv): the model's own captions (what the word-list bar lets
-through) as people read them, weighted --model-weight: the judge's own distribution, its weightiest labels.
+--model-labels (default judge_model_labels.tsv; several files may be named): the model's own captions
+(what the word-list bar, or the whole bar, lets through) as people read them, weighted --model-weight: the
+judge's own distribution, its weightiest labels.
+--average-with: earlier judges' weights whose logits are averaged with this fit's before the threshold is
+set (the shipped judge averages the stop-15 judge with a refit on read 20: CAPTIONER_CARD.md).
 --seeds: perceptrons fitted with that many seeds, their logits averaged (one wider perceptron ships).
 --shown: captions the model's word-list bar lets through ({"top", "bottom", "topic", "emotion"} a line); the
 threshold is set so the judge takes --flag-share of them (it sees no label of theirs). Use a sample that is
@@ -178,7 +181,8 @@ def train(
     out: Path,
     unfit_paths: list[Path],
     human_path: Path | None,
-    model_path: Path | None,
+    model_paths: list[Path],
+    average_with: list[Path],
     shown_path: Path | None,
     negatives: int,
     positives: int,
@@ -226,7 +230,7 @@ def train(
     lists_vectors, lists_labels = corpus_vectors[by_lists], corpus_labels[by_lists]
 
     curated_vectors, read_vectors = embed(encoder, curated), embed(encoder, read_unfit)
-    model_read = read_model_labels(model_path) if model_path else []
+    model_read = [row for path in model_paths for row in read_model_labels(path)]
     model_vectors = embed(encoder, [t for t, _ in model_read]) if model_read else none
     model_labels = np.array([unfit for _, unfit in model_read], bool)
     shown_vectors = embed(encoder, shown) if shown else none
@@ -289,6 +293,8 @@ def train(
     # The shipped fit: every labelled caption, the curated ones, and the lines people read as unfit.
     everything = (np.arange(len(lists_labels)), np.arange(len(human_labels)), np.arange(len(model_labels)))
     final = fit_on(*everything, with_read=True)
+    if average_with:
+        final = average([JudgeWeights.load(path) for path in average_with] + [final])
     if len(shown_vectors):
         threshold = threshold_for(final, shown_vectors, flag_share)
     final = replace(final, threshold=threshold)
@@ -315,6 +321,7 @@ def train(
         "curated_weight": 20.0,
         "flag_share": flag_share if len(shown_vectors) else None,
         "seed": seed,
+        "averaged_with": [path.name for path in average_with],
     }
     report["minutes"] = round((time.monotonic() - started) / 60, 1)
     (out / "judge_report.json").write_text(json.dumps(report, indent=1))
@@ -330,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--unfit-lines", type=Path, nargs="*", default=[UNFIT_LINES_PATH])
     parser.add_argument("--human-labels", type=Path, default=HUMAN_LABELS_PATH)
     parser.add_argument("--human-weight", type=float, default=5.0)
-    parser.add_argument("--model-labels", type=Path, default=MODEL_LABELS_PATH)
+    parser.add_argument("--model-labels", type=Path, nargs="*", default=[MODEL_LABELS_PATH])
     parser.add_argument("--model-weight", type=float, default=20.0, help="the model's captions read as unfit")
     parser.add_argument("--model-fit-weight", type=float, default=3.0, help="... and read as fit")
     parser.add_argument("--shown", type=Path, help="jsonl of captions the word-list bar lets through")
@@ -345,13 +352,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--write", type=Path, help="where to save the weights (e.g. ml/weights/caption_judge.npz)"
     )
+    parser.add_argument("--average-with", type=Path, nargs="*", default=[], help="earlier judges' weights")
     args = parser.parse_args(argv)
     judge, report = train(
         data=args.data,
         out=args.out,
         unfit_paths=args.unfit_lines,
         human_path=args.human_labels,
-        model_path=args.model_labels if args.model_labels.is_file() else None,
+        model_paths=args.model_labels,
+        average_with=args.average_with,
         shown_path=args.shown,
         negatives=args.negatives,
         positives=args.positives,

@@ -328,6 +328,13 @@ UNFIT_FROM_THE_MODEL = [
     "Brace yourselves | The new 4/20 movie is coming",
     "All I said was | That my friend has a big nose",
     'Am I the only one around here | That thinks I am "deez"',
+    # read 21: what two readers found in 974 captions of the whole bar with the judge refit on read 20
+    'When you can say "let\'s eat" | At a baby store',
+    "When I get a spider | I can eat it!",
+    "Used my teacher's tax form to buy some snacks",
+    "They called me a | Homeless man",
+    "Where I keep | my junk",
+    "Brace yourselves | I am coming",
 ]
 
 

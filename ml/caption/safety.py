@@ -84,9 +84,13 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"|(?<![#%*@$!&])(?=[#%*@$!&]{3})[!*]*[#%@$&]|\b1\d\s*\+(?!\s*\d)|\b\d+\s*(?:\"|''|”)\s*long\b"
     r"|\b9\s*(?:[-/]|-?\s*to\s*-?)\s*11\b|\b911\b|\b420s?\b|\b4\s*[-/.]\s*20\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
     r"|\b(?:eat(?:s|ing|en)?|ate)\s+(?:(?:my|the|a|your|his|her|our|their|\d+)\s+)?(?:spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
-    r"|hamster|rabbit|bunny|bunnies)s?\b"
-    # a spider and eating anywhere in one caption ("When I get a spider | I can eat it!")
-    r"|\bspiders?\b.*\b(?:eat(?:s|ing|en)?|ate)\b",
+    r"|hamster|rabbit|bunny|bunnies"
+    # ...or a person ("What if people just ate the dentist")
+    r"|dentist|teacher|mom|dad|mum|kid|child|children|baby|babies|person|people|man|men|woman|women|friend"
+    r"|boss|neighbou?r|brother|sister|grandma|grandpa)s?\b(?!['’]s)"  # "ate my friend's fries" is fine
+    # a spider and eating or cooking anywhere in one caption ("When I get a spider | I can eat it!")
+    r"|\bspiders?\b.*\b(?:eat(?:s|ing|en)?|ate|cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))\b"
+    r"|\b(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))\b.*\bspiders?\b",
     re.IGNORECASE,
 )
 # The model's second-person put-downs: a sentence that opens on "you" ("so you're telling me ...", "oh,

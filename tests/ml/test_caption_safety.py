@@ -42,6 +42,7 @@ ORDINARY = [
     "Only 4 more days | until the weekend",
     "The bus is coming | on time for once",
     "My cat | playing with his ball",
+    "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
     "What if I told you | the coffee was decaf",
@@ -335,6 +336,10 @@ UNFIT_FROM_THE_MODEL = [
     "They called me a | Homeless man",
     "Where I keep | my junk",
     "Brace yourselves | I am coming",
+    # read 22: what two readers found in 974 captions of the shipped bar (the averaged judge)
+    "What if people just ate the dentist | Because they’re too lazy",
+    "Still waiting | For my spiders to finish cooking",
+    "Where does she put her ketchup | I like it on top",
 ]
 
 

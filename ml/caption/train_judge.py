@@ -293,7 +293,7 @@ def train(
     # The shipped fit: every labelled caption, the curated ones, and the lines people read as unfit.
     everything = (np.arange(len(lists_labels)), np.arange(len(human_labels)), np.arange(len(model_labels)))
     final = fit_on(*everything, with_read=True)
-    if average_with:
+    if average_with:  # the held-out measures above stay the refit's own
         final = average([JudgeWeights.load(path) for path in average_with] + [final])
     if len(shown_vectors):
         threshold = threshold_for(final, shown_vectors, flag_share)

@@ -76,20 +76,23 @@ MODEL_THRESHOLD = 0.93
 # What the model writes that word lists can't see once text is normalised: a word censored with asterisks
 # ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), a lone letter standing for a word
 # ('the word "d"', "the f and the u", "g-d"), a hashtag or an underscored handle ("n_0n"), dates and numbers
-# with a meaning (9/11, 9-11, 420, 4/20, 69, 88, 50 cent), a pet or a person eaten, a spider eaten or cooked.
+# with a meaning (9/11, 9-11, 420, 4/20, 69, 88, 50 cent), a pet or a person eaten, a spider eaten or cooked,
+# a pet inside a pet.
 _EATING = r"(?:eat(?:s|ing|en)?|ate)"
 _COOKING = r"(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))"
+_PETS = r"spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird|hamster|rabbit|bunny|bunnies"
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
     r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
     # a censored word ("@#$%", not "!!!"), "18+", a length in inches ("my 17\" long")
     r"|(?<![#%*@$!&])(?=[#%*@$!&]{3})[!*]*[#%@$&]|\b1\d\s*\+(?!\s*\d)|\b\d+\s*(?:\"|''|”)\s*long\b"
     r"|\b9\s*(?:[-/]|-?\s*to\s*-?)\s*11\b|\b911\b|\b420s?\b|\b4\s*[-/.]\s*20\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
-    rf"|\b{_EATING}\s+(?:(?:my|the|a|your|his|her|our|their|\d+)\s+)?(?:spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird"
-    r"|hamster|rabbit|bunny|bunnies"
+    rf"|\b{_EATING}\s+(?:(?:my|the|a|your|his|her|our|their|\d+)\s+)?(?:{_PETS}"
     # ...or a person ("What if people just ate the dentist")
     r"|dentist|teacher|mom|dad|mum|kid|child|children|baby|babies|person|people|man|men|woman|women|friend"
     r"|boss|neighbou?r|brother|sister|grandma|grandpa)s?\b(?!['’]s)"  # "ate my friend's fries" is fine
+    # a pet inside a pet ("Got a dog | with 2 cats in it")
+    rf"|\b(?:{_PETS})s?\b.*\b(?:{_PETS})s?\s+(?:in|inside)\s+(?:it|him|her|them)\b"
     # a spider and eating or cooking anywhere in one caption ("When I get a spider | I can eat it!")
     rf"|\bspiders?\b.*\b(?:{_EATING}|{_COOKING})\b|\b{_COOKING}\b.*\bspiders?\b",
     re.IGNORECASE,

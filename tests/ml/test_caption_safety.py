@@ -42,6 +42,7 @@ ORDINARY = [
     "Only 4 more days | until the weekend",
     "The bus is coming | on time for once",
     "My cat | playing with his ball",
+    "A box with 2 cats in it | and the dog wants one too",
     "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
@@ -340,6 +341,8 @@ UNFIT_FROM_THE_MODEL = [
     "What if people just ate the dentist | Because they’re too lazy",
     "Still waiting | For my spiders to finish cooking",
     "Where does she put her ketchup | I like it on top",
+    # read 23: what two readers found in 1,963 captions of the shipped bar (the averaged judge)
+    "Got a dog | with 2 cats in it",
 ]
 
 

@@ -77,9 +77,10 @@ MODEL_THRESHOLD = 0.93
 # ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), a lone letter standing for a word
 # ('the word "d"', "the f and the u", "g-d"), a hashtag or an underscored handle ("n_0n"), dates and numbers
 # with a meaning (9/11, 9-11, 420, 4/20, 69, 88, 50 cent), a pet or a person eaten, a spider eaten or cooked,
-# a pet inside a pet.
+# a pet inside a pet, a teacher and a date, the reader's face or the reader unloved.
 _EATING = r"(?:eat(?:s|ing|en)?|ate)"
 _COOKING = r"(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))"
+_ROMANCE = r"(?:on\s+(?:a|my|our|his|her)\s+date|dating|crush|kiss(?:es|ed|ing)?|marry|married|girlfriend|boyfriend)"
 _PETS = r"spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird|hamster|rabbit|bunny|bunnies"
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
@@ -94,7 +95,12 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     # a pet inside a pet ("Got a dog | with 2 cats in it")
     rf"|\b(?:{_PETS})s?\b.*\b(?:{_PETS})s?\s+(?:in|inside)\s+(?:it|him|her|them)\b"
     # a spider and eating or cooking anywhere in one caption ("When I get a spider | I can eat it!")
-    rf"|\bspiders?\b.*\b(?:{_EATING}|{_COOKING})\b|\b{_COOKING}\b.*\bspiders?\b",
+    rf"|\bspiders?\b.*\b(?:{_EATING}|{_COOKING})\b|\b(?:{_EATING}|{_COOKING})\b.*\bspiders?\b"
+    # a teacher and a date or a crush ("Waiting for my teacher to go on my date")
+    rf"|\bteachers?\b.*\b{_ROMANCE}\b|\b{_ROMANCE}\b.*\bteachers?\b"
+    # the reader's face put down, or the reader unloved ("Waiting for your parents to like you")
+    r"|\byour\s+face\s+(?:is|was|looks?)\b"
+    r"|\b(?:parents|mom|mum|dad|family|friends|nobody|no\s+one)\b.*\b(?:don['’]?t|doesn['’]?t|not|never|to)\s+(?:like|love)\s+you\b",
     re.IGNORECASE,
 )
 # The model's second-person put-downs: a sentence that opens on "you" ("so you're telling me ...", "oh,

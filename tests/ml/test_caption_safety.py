@@ -43,6 +43,9 @@ ORDINARY = [
     "The bus is coming | on time for once",
     "My cat | playing with his ball",
     "A box with 2 cats in it | and the dog wants one too",
+    "When your friend | says they like you",
+    "When your face sees | the rain",
+    "My teacher gave us | a due date on a Monday",
     "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
@@ -343,6 +346,11 @@ UNFIT_FROM_THE_MODEL = [
     "Where does she put her ketchup | I like it on top",
     # read 23: what two readers found in 1,963 captions of the shipped bar (the averaged judge)
     "Got a dog | with 2 cats in it",
+    # read 24: what two readers found in 984 captions of the shipped bar after read 23
+    "Waiting for your parents to like you",
+    "I thought your face was a bad meme...",
+    "Waiting for my teacher to go on my date",
+    "I eat all the spiders",  # borderline for both readers
 ]
 
 

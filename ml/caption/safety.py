@@ -80,7 +80,9 @@ MODEL_THRESHOLD = 0.93
 # a pet inside a pet, a teacher and a date, the reader's face or the reader unloved.
 _EATING = r"(?:eat(?:s|ing|en)?|ate)"
 _COOKING = r"(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))"
-_ROMANCE = r"(?:on\s+(?:a|my|our|his|her)\s+date|dating|crush|kiss(?:es|ed|ing)?|marry|married|girlfriend|boyfriend)"
+_ROMANCE = (
+    r"(?:on\s+(?:a|my|our|his|her)\s+date|dating|crush|kiss(?:es|ed|ing)?|marry|married|girlfriend|boyfriend)"
+)
 _PETS = r"spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird|hamster|rabbit|bunny|bunnies"
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"

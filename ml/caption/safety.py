@@ -77,7 +77,8 @@ MODEL_THRESHOLD = 0.93
 # ("f**k", "f#%*", "f-heads"), a slur hinted at ("the n-", "g-word"), a lone letter standing for a word
 # ('the word "d"', "the f and the u", "g-d"), a hashtag or an underscored handle ("n_0n"), dates and numbers
 # with a meaning (9/11, 9-11, 420, 4/20, 69, 88, 50 cent), a pet or a person eaten, a spider eaten or cooked,
-# a pet inside a pet, a teacher and a date, the reader's face or the reader unloved.
+# a pet inside a pet, a teacher and a date, innuendo (on top, a three-way), the reader's face or the reader
+# unloved.
 _EATING = r"(?:eat(?:s|ing|en)?|ate)"
 _COOKING = r"(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))"
 _ROMANCE = (
@@ -100,6 +101,9 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     rf"|\bspiders?\b.*\b(?:{_EATING}|{_COOKING})\b|\b(?:{_EATING}|{_COOKING})\b.*\bspiders?\b"
     # a teacher and a date or a crush ("Waiting for my teacher to go on my date")
     rf"|\bteachers?\b.*\b{_ROMANCE}\b|\b{_ROMANCE}\b.*\bteachers?\b"
+    # innuendo: "on top" (not "on top of"), a three-way, pictures of a body
+    r"|\bon\s+top\b(?!\s+of\b)|\b(?:3|three)\s*-?\s*ways?\b|\bthreesomes?\b"
+    r"|\b(?:pictures?|pics?|photos?|selfies?|videos?)\s+of\s+(?:my|your|her|his|their)\s+bod(?:y|ies)\b"
     # the reader's face put down, or the reader unloved ("Waiting for your parents to like you")
     r"|\byour\s+face\s+(?:is|was|looks?)\b"
     r"|\b(?:parents|mom|mum|dad|family|friends|nobody|no\s+one)\b.*\b(?:don['’]?t|doesn['’]?t|not|never|to)\s+(?:like|love)\s+you\b",

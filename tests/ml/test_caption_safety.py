@@ -46,6 +46,8 @@ ORDINARY = [
     "When your friend | says they like you",
     "When your face sees | the rain",
     "My teacher gave us | a due date on a Monday",
+    "On top of my homework | I have a test tomorrow",
+    "Me taking pictures | of my lunch",
     "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
@@ -351,6 +353,10 @@ UNFIT_FROM_THE_MODEL = [
     "I thought your face was a bad meme...",
     "Waiting for my teacher to go on my date",
     "I eat all the spiders",  # borderline for both readers
+    # read 25: what two readers found in 980 captions of the shipped bar after read 24
+    "Went out for a 3-way | And I had the perfect crowd",
+    "The face you make | When someone else is on top",
+    "Why is no one taking pictures of my body?",
 ]
 
 

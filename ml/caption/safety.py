@@ -102,7 +102,7 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     # a teacher and a date or a crush ("Waiting for my teacher to go on my date")
     rf"|\bteachers?\b.*\b{_ROMANCE}\b|\b{_ROMANCE}\b.*\bteachers?\b"
     # innuendo: "on top" (not "on top of"), a three-way, pictures of a body
-    r"|\bon\s+top\b(?!\s+of\b)|\b(?:3|three)\s*-?\s*ways?\b|\bthreesomes?\b"
+    r"|\bon\s+top\b(?!\s+of\b)|\b(?:a|the)\s+(?:3|three)\s*-?\s*way\b|\bthreesomes?\b"
     r"|\b(?:pictures?|pics?|photos?|selfies?|videos?)\s+of\s+(?:my|your|her|his|their)\s+bod(?:y|ies)\b"
     # the reader's face put down, or the reader unloved ("Waiting for your parents to like you")
     r"|\byour\s+face\s+(?:is|was|looks?)\b"

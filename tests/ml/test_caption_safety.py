@@ -48,6 +48,7 @@ ORDINARY = [
     "My teacher gave us | a due date on a Monday",
     "On top of my homework | I have a test tomorrow",
     "Me taking pictures | of my lunch",
+    "Three ways to | ruin a Monday",
     "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",

@@ -84,6 +84,7 @@ _COOKING = r"(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))"
 _ROMANCE = (
     r"(?:on\s+(?:a|my|our|his|her)\s+date|dating|crush|kiss(?:es|ed|ing)?|marry|married|girlfriend|boyfriend)"
 )
+_WHOSE = r"(?:my|the|a|your|his|her|our|their|\d+)\b"
 _PETS = r"spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird|hamster|rabbit|bunny|bunnies"
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
@@ -91,7 +92,8 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     # a censored word ("@#$%", not "!!!"), "18+", a length in inches ("my 17\" long")
     r"|(?<![#%*@$!&])(?=[#%*@$!&]{3})[!*]*[#%@$&]|\b1\d\s*\+(?!\s*\d)|\b\d+\s*(?:\"|''|”)\s*long\b"
     r"|\b9\s*(?:[-/]|-?\s*to\s*-?)\s*11\b|\b911\b|\b420s?\b|\b4\s*[-/.]\s*20\b|\b69\b|\b88\b|\b50\s?cent\b|[a-z0-9]_[a-z0-9]"
-    rf"|\b{_EATING}\s+(?:(?:my|the|a|your|his|her|our|their|\d+)\s+)?(?:{_PETS}"
+    # (across the line break after "my", "the", ...: "When I eat my | My cat", not "Trying to eat | Mom:")
+    rf"|\b{_EATING}(?:\s+{_WHOSE})*(?:\s*\|\s*{_WHOSE})?\s+(?:{_PETS}"
     # ...or a person ("What if people just ate the dentist")
     r"|dentist|teacher|mom|dad|mum|kid|child|children|baby|babies|person|people|man|men|woman|women|friend"
     r"|boss|neighbou?r|brother|sister|grandma|grandpa)s?\b(?!['’]s)"  # "ate my friend's fries" is fine
@@ -105,7 +107,7 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"|\bon\s+top\b(?!\s+of\b)|\b(?:a|the)\s+(?:3|three)\s*-?\s*way\b|\bthreesomes?\b"
     r"|\b(?:pictures?|pics?|photos?|selfies?|videos?)\s+of\s+(?:my|your|her|his|their)\s+bod(?:y|ies)\b"
     # the reader's face put down, or the reader unloved ("Waiting for your parents to like you")
-    r"|\byour\s+face\s+(?:is|was|looks?)\b"
+    r"|\byour\s+face\s+(?:is|was|looks?)\b|\bdo\s+you\s+(?:even\s+)?have\s+(?:any|a)\s+(?:sense|brains?|clue|life)\b"
     r"|\b(?:parents|mom|mum|dad|family|friends|nobody|no\s+one)\b.*\b(?:don['’]?t|doesn['’]?t|not|never|to)\s+(?:like|love)\s+you\b",
     re.IGNORECASE,
 )

@@ -49,6 +49,8 @@ ORDINARY = [
     "On top of my homework | I have a test tomorrow",
     "Me taking pictures | of my lunch",
     "Three ways to | ruin a Monday",
+    "When I eat my | pizza",
+    "Do you have any plans | for the weekend",
     "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
@@ -358,6 +360,9 @@ UNFIT_FROM_THE_MODEL = [
     "Went out for a 3-way | And I had the perfect crowd",
     "The face you make | When someone else is on top",
     "Why is no one taking pictures of my body?",
+    # read 26: what two readers found in 980 captions of the shipped bar after read 25
+    "When I eat my | My cat",
+    "Do you have any sense",
 ]
 
 

@@ -86,6 +86,13 @@ _ROMANCE = (
 )
 _WHOSE = r"(?:my|the|a|your|his|her|our|their|\d+)\b"
 _PETS = r"spider|cat|dog|pet|pupp(?:y|ies)|kitten|kitty|bird|hamster|rabbit|bunny|bunnies"
+
+
+def _both(first: str, second: str) -> str:
+    """Both patterns anywhere in one caption, in either order."""
+    return rf"\b{first}\b.*\b{second}\b|\b{second}\b.*\b{first}\b"
+
+
 UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"[a-z]\*+[a-z]*|\*+[a-z]+|\b[a-z][#%*@$!]{2,}|\bf-[a-z]|\b[a-z]\s?-\s?word\b|\b[a-z]-(?![a-z0-9])"
     r"|(?<![\w.'’-])(?![ai]\b)[a-z](?![\w.'’-])|\b[a-z]-[a-z]\b|['\"‘“][a-z]['\"’”]|#\w"
@@ -100,9 +107,9 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     # a pet inside a pet ("Got a dog | with 2 cats in it")
     rf"|\b(?:{_PETS})s?\b.*\b(?:{_PETS})s?\s+(?:in|inside)\s+(?:it|him|her|them)\b"
     # a spider and eating or cooking anywhere in one caption ("When I get a spider | I can eat it!")
-    rf"|\bspiders?\b.*\b(?:{_EATING}|{_COOKING})\b|\b(?:{_EATING}|{_COOKING})\b.*\bspiders?\b"
+    rf"|{_both('spiders?', f'(?:{_EATING}|{_COOKING})')}"
     # a teacher and a date or a crush ("Waiting for my teacher to go on my date")
-    rf"|\bteachers?\b.*\b{_ROMANCE}\b|\b{_ROMANCE}\b.*\bteachers?\b"
+    rf"|{_both('teachers?', _ROMANCE)}"
     # innuendo: "on top" (not "on top of"), a three-way, pictures of a body
     r"|\bon\s+top\b(?!\s+of\b)|\b(?:a|the)\s+(?:3|three)\s*-?\s*way\b|\bthreesomes?\b"
     r"|\b(?:pictures?|pics?|photos?|selfies?|videos?)\s+of\s+(?:my|your|her|his|their)\s+bod(?:y|ies)\b"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ml.caption.engine import MAX_SEQUENCES, Engine, Sampling
-from ml.caption.judge import JUDGE_PATH, Judge, judge_text
+from ml.caption.judge import JUDGE_PATHS, Judge, judge_text
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, CaptionerUnavailable, base_gguf_path
 from ml.caption.originality import NgramIndex
 from ml.caption.prompt import ANY_EMOTION, END, caption_prompt, caption_text, split_caption
@@ -79,10 +79,10 @@ class Captioner:
         model_path: Path,
         adapter_path: Path,
         ngrams_path: Path,
-        judge_path: Path | None = JUDGE_PATH,
+        judge_paths: tuple[Path, ...] | None = JUDGE_PATHS,
         threads: int | None = None,
     ):
-        """judge_path None: no judge of meaning (ml.caption.shown_sample samples the word-list bar alone)."""
+        """judge_paths None: no judge of meaning (ml.caption.shown_sample samples the word-list bar alone)."""
         if not adapter_path.is_file():
             raise CaptionerUnavailable(f"caption adapter {adapter_path} is missing")
         if not ngrams_path.is_file():
@@ -91,7 +91,7 @@ class Captioner:
         # (web + worker + torch) 2 threads measured 5x slower per token than 1. CAPTIONER_THREADS overrides.
         threads = threads or int(os.environ.get("CAPTIONER_THREADS", "1"))
         # The judge first: if it can't load, nothing heavier was loaded for nothing (get_captioner retries).
-        self.judge = Judge(weights_path=judge_path) if judge_path is not None else None
+        self.judge = Judge(weights_paths=judge_paths) if judge_paths is not None else None
         self.engine = Engine(model_path=model_path, adapter_path=adapter_path, threads=threads)
         self.ngrams = NgramIndex.load(ngrams_path)
         self.end_token = self.engine.tokenize(END)[0]

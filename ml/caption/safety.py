@@ -78,7 +78,7 @@ MODEL_THRESHOLD = 0.93
 # ('the word "d"', "the f and the u", "g-d"), a hashtag or an underscored handle ("n_0n"), dates and numbers
 # with a meaning (9/11, 9-11, 420, 4/20, 69, 88, 50 cent), a pet or a person eaten, a spider eaten or cooked,
 # a pet inside a pet, a teacher and a date, innuendo (on top, a three-way), the reader's face or the reader
-# unloved.
+# unloved, people without jobs as a group, snow bought, watching the reader.
 _EATING = r"(?:eat(?:s|ing|en)?|ate)"
 _COOKING = r"(?:cook(?:s|ed|ing)?|bak(?:e|es|ed|ing)|fr(?:y|ies|ied))"
 _ROMANCE = (
@@ -115,7 +115,10 @@ UNFIT_SHAPES_FROM_THE_MODEL = re.compile(
     r"|\b(?:pictures?|pics?|photos?|selfies?|videos?)\s+of\s+(?:my|your|her|his|their)\s+bod(?:y|ies)\b"
     # the reader's face put down, or the reader unloved ("Waiting for your parents to like you")
     r"|\byour\s+face\s+(?:is|was|looks?)\b|\bdo\s+you\s+(?:even\s+)?have\s+(?:any|a)\s+(?:sense|brains?|clue|life)\b"
-    r"|\b(?:parents|mom|mum|dad|family|friends|nobody|no\s+one)\b.*\b(?:don['’]?t|doesn['’]?t|not|never|to)\s+(?:like|love)\s+you\b",
+    r"|\b(?:parents|mom|mum|dad|family|friends|nobody|no\s+one)\b.*\b(?:don['’]?t|doesn['’]?t|not|never|to)\s+(?:like|love)\s+you\b"
+    # people without jobs or money as a group, snow bought or sold, watching the reader (read 28)
+    r"|\bpeople\s+(?:(?:who|that)\s+(?:don['’]?t|do\s+not|can['’]?t)\s+have|without)\s+(?:a\s+)?(?:jobs?|money|homes?|houses?|friends)\b"
+    r"|\b(?:buy|buys|buying|bought|sell|sells|selling|sold)\s+(?:some\s+)?snow\b|\b(?:like|love|enjoy)s?\s+watching\s+you\b",
     re.IGNORECASE,
 )
 # The model's second-person put-downs: a sentence that opens on "you" ("so you're telling me ...", "oh,

@@ -51,6 +51,9 @@ ORDINARY = [
     "Three ways to | ruin a Monday",
     "When I eat my | pizza",
     "Do you have any plans | for the weekend",
+    "People who have jobs | on a Monday",
+    "When it snows | I buy a new coat",
+    "I like watching movies | with you",
     "I ate my friend's fries | and now we are not friends",
     "When the printer says paper jam | and there is no paper jam",
     "Omg this exam | will kill me",
@@ -363,6 +366,11 @@ UNFIT_FROM_THE_MODEL = [
     # read 26: what two readers found in 980 captions of the shipped bar after read 25
     "When I eat my | My cat",
     "Do you have any sense",
+    # read 28: what two readers found in 1,148 captions of the first judge's bar (the reads judge, held out
+    # from them, took "cute in real life" and "watching you eat" too)
+    "If people who don't have jobs could stop being so rude that would be great",
+    "Am I the only one around here that doesn't buy snow from the west side",
+    "I'm not telling you to stop being funny I just like watching you eat your food",
 ]
 
 

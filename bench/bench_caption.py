@@ -88,8 +88,9 @@ Target: caption generation <= 1.0 s p50 per meme; worker RSS <= 1.5 GB with ever
 Per meme: 4 sampled candidates (<= 24 tokens each) decoded side by side in one llama.cpp batch with their
 4 shadow sequences under the "any emotion" prompt (classifier-free guidance and the rerank's denominator in
 the same pass), 1 llama.cpp thread (ml/caption/generator.py), then the offensive and originality filters
-and the judge of meaning (all-MiniLM-L6-v2 + a perceptron, ml/caption/judge.py) on each finished candidate;
-decoding stops once 2 candidates could be shown, or 4 tokens after the first one could.
+and the judge of meaning (all-MiniLM-L6-v2 + two perceptrons, the first judge and the reads judge,
+ml/caption/judge.py) on each finished candidate; decoding stops once 2 candidates could be shown, or 4
+tokens after the first one could.
 Machine load (1-minute average) when the timing ended: {load_avg:.2f}.
 p50 {"meets" if p50 <= 1.0 else "misses"} the 1.0 s target;
 RSS {"meets" if rss <= 1536 else "misses"} 1.5 GB."""

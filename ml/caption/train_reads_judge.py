@@ -140,7 +140,8 @@ def train(
     seeds: int,
 ) -> tuple[JudgeWeights, dict]:
     started = time.monotonic()
-    rows = [row for path in [*model_paths, measured_path] for row in read_model_rows(path)]
+    measured = read_model_rows(measured_path)
+    rows = [row for path in model_paths for row in read_model_rows(path)] + measured
     lines = read_lines(unfit_paths)
     shown_rows = read_shown(shown_path)
     encoder = load_encoder()
@@ -150,8 +151,9 @@ def train(
     shown = embed(encoder, [judge_text(r["top"], r["bottom"], topic=r.get("topic", "")) for r in shown_rows])
     first = JudgeWeights.load(after)
     fit = {"weights": weights, "hidden": hidden, "seed": seed, "seeds": seeds}
-    extra = (line_vectors, np.ones(len(lines), bool))
-    measured_reads = sorted({r.read for r in read_model_rows(measured_path) if r.read is not None})
+    lines_unfit = np.ones(len(lines), bool)  # every line people read as unfit
+    extra = (line_vectors, lines_unfit)
+    measured_reads = sorted({r.read for r in measured if r.read is not None})
     report: dict = {
         "leave_one_read_out": leave_one_read_out(
             rows, vectors, extra, curated, first, reads=measured_reads, fit=fit
@@ -160,7 +162,7 @@ def train(
 
     final = fit_reads_judge(
         np.concatenate([vectors, line_vectors]),
-        np.concatenate([[r.unfit for r in rows], extra[1]]),
+        np.concatenate([[r.unfit for r in rows], lines_unfit]),
         curated,
         **fit,
     )
